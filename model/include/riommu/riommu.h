@@ -1,0 +1,470 @@
+/*
+ * riommu.h - libriommu, a cycle-approximate C model of a RISC-V IOMMU
+ * (RISC-V IOMMU specification, ratified release 20260222).
+ *
+ * WHAT THE MODEL DOES (this release)
+ *   - Every register of the register chapter at its offset, with reset
+ *     values and RW / RO / RW1C / RW1S / WARL semantics held as data
+ *     (per-register masks and legalisers, model/src/regs.c), for the
+ *     capabilities configured; optional registers read 0 when absent.
+ *   - ddtp modes Off / Bare / 1LVL / 2LVL / 3LVL, WARL legalisation, BUSY.
+ *   - Device-directory walk (1/2/3 levels, base and extended device
+ *     contexts), every DC validity check, causes 256-260 and 268.
+ *   - First-stage translation Sv32 / Sv39 / Sv48 / Sv57 with every PTE check,
+ *     superpages at every level, Svnapot 64 KiB, Svpbmt, Svrsw60t59b, A/D
+ *     faults or atomic A/D updates (DC.tc.SADE with AMO_HWAD).
+ *   - IOATC: device-context cache, IOTLB and non-leaf walk cache, tagged by
+ *     device_id / GSCID / PSCID / global as the invalidation rules require,
+ *     with configurable geometry and replacement policy.
+ *   - Command queue with IOTINVAL.VMA (incl. NL and S extensions),
+ *     IOTINVAL.GVMA, IODIR.INVAL_DDT / INVAL_PDT, IOFENCE.C (PR, PW, AV, WSI),
+ *     illegal-command and memory-fault stalls.
+ *   - Fault queue (records, overflow, memory fault), page-request queue
+ *     registers, ipsr / icvec / msi_cfg_tbl, wired and message interrupts.
+ *
+ * WHAT IT DOES NOT DO YET (rejected by riommu_config_check when configured)
+ *   - Second-stage translation (Sv32x4..Sv57x4), process directories
+ *     (PD8/PD17/PD20), MSI address translation and MRIF, ATS / PRI / T2GPA,
+ *     HPM event counting, the debug translation interface, QoS IDs.
+ *     The walker, contexts and cache tags are already shaped for them.
+ *
+ * Threading: a model instance is not thread-safe; use one thread per
+ * instance. There is no global state: instances are independent.
+ *
+ * Units: time is in IOMMU clock cycles (uint64_t); addresses are byte
+ * addresses; sizes are bytes.
+ */
+#ifndef RIOMMU_H
+#define RIOMMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "riommu_bits.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct riommu riommu;
+
+/* ------------------------------------------------------------------------- */
+/* Host interface                                                             */
+/* ------------------------------------------------------------------------- */
+
+/* Why the IOMMU touches memory. Hosts may use it to model PMA/PMP per kind,
+ * to inject faults, or to log streams (cosim compares them per kind). */
+typedef enum riommu_access_kind {
+    RIOMMU_ACC_DDT = 0,    /* device-directory entries and device contexts */
+    RIOMMU_ACC_PDT,        /* process-directory entries and contexts */
+    RIOMMU_ACC_PTE_S1,     /* first-stage PTE read */
+    RIOMMU_ACC_PTE_S2,     /* second-stage PTE read */
+    RIOMMU_ACC_AD_UPDATE,  /* atomic A/D update of a PTE */
+    RIOMMU_ACC_MSI_PTE,    /* MSI page-table entry */
+    RIOMMU_ACC_MRIF,       /* memory-resident interrupt file */
+    RIOMMU_ACC_CQ,         /* command fetch */
+    RIOMMU_ACC_FQ,         /* fault record write */
+    RIOMMU_ACC_PQ,         /* page-request record write */
+    RIOMMU_ACC_FENCE_DATA, /* IOFENCE.C AV=1 completion write */
+    RIOMMU_ACC_IOMMU_MSI,  /* IOMMU-originated interrupt message */
+    RIOMMU_ACC_DMA_DATA,   /* device data moved by riommu_dma() */
+    RIOMMU_ACC_KIND_COUNT
+} riommu_access_kind;
+
+/* Outcome of a host memory access. */
+typedef enum riommu_mem_status {
+    RIOMMU_MEM_OK = 0,
+    RIOMMU_MEM_ACCESS_FAULT = 1,   /* PMA/PMP violation or bus error */
+    RIOMMU_MEM_DATA_CORRUPTION = 2 /* poisoned data (RAS, spec hw guidelines) */
+} riommu_mem_status;
+
+/*
+ * Host operations. The model calls them synchronously from riommu_mmio_*,
+ * riommu_translate/riommu_dma and riommu_step/settle; never from another
+ * thread. `ctx` is passed back unchanged.
+ *
+ * mem_read/mem_write: `len` is 1..4096 bytes, the range never crosses a
+ *   4 KiB boundary for table accesses; `buf` holds the bytes in memory order
+ *   (the model applies fctl.BE / DC.tc.SBE itself). Required.
+ * mem_cas64: atomic compare-and-swap of the naturally aligned 8 bytes at
+ *   `pa` (memory order bytes given as little-endian uint64 values of the
+ *   raw bytes). Stores `desired` only if memory equals `expected`; always
+ *   returns the old memory value in *observed. Optional: when NULL the
+ *   model performs read, compare and write (atomic within one instance).
+ * wire: set the level of wired interrupt vector `vector` (0..15). Called
+ *   only on a level change. Optional.
+ * msi: an IOMMU-originated MSI (4-byte `data` written at `addr`). Optional:
+ *   when NULL the model uses mem_write with RIOMMU_ACC_IOMMU_MSI.
+ */
+typedef struct riommu_host_ops {
+    void *ctx;
+    riommu_mem_status (*mem_read)(void *ctx, uint64_t pa, void *buf, size_t len,
+                                  riommu_access_kind kind);
+    riommu_mem_status (*mem_write)(void *ctx, uint64_t pa, const void *buf,
+                                   size_t len, riommu_access_kind kind);
+    riommu_mem_status (*mem_cas64)(void *ctx, uint64_t pa, uint64_t expected,
+                                   uint64_t desired, uint64_t *observed,
+                                   riommu_access_kind kind);
+    void (*wire)(void *ctx, unsigned vector, bool level);
+    riommu_mem_status (*msi)(void *ctx, uint64_t addr, uint32_t data);
+} riommu_host_ops;
+
+/* ------------------------------------------------------------------------- */
+/* Configuration                                                              */
+/* ------------------------------------------------------------------------- */
+
+typedef enum riommu_repl_policy {
+    RIOMMU_REPL_LRU = 0,  /* true LRU within a set */
+    RIOMMU_REPL_FIFO = 1, /* round robin within a set */
+    RIOMMU_REPL_RANDOM = 2 /* xorshift PRNG seeded from riommu_config.seed */
+} riommu_repl_policy;
+
+/* Geometry and timing of one cache; knob names follow DESIGN.md §2.5. */
+typedef struct riommu_cache_config {
+    uint32_t entries;          /* total entries; 0 disables the cache */
+    uint32_t assoc;            /* ways per set; 0 = fully associative.
+                                  entries must be a multiple of assoc and
+                                  entries/assoc a power of two */
+    riommu_repl_policy policy; /* replacement within a set */
+    bool enable;               /* false: never look up or fill */
+    uint32_t lat;              /* lookup latency, cycles */
+} riommu_cache_config;
+
+typedef struct riommu_timing_config {
+    uint32_t mem_lat;      /* one implicit memory access, cycles (default 20) */
+    uint32_t cmd_lat;      /* execute one command, cycles (default 4) */
+    uint32_t ddtp_busy;    /* ddtp.busy after a mode change, cycles (default 8) */
+    uint32_t qcsr_busy;    /* cq/fq/pqcsr.busy after en/dis, cycles (default 8) */
+    uint32_t xlate_lat;    /* fixed pipeline cost of every translation (default 2) */
+} riommu_timing_config;
+
+typedef struct riommu_config {
+    /* The capabilities register value. Fields the model cannot honour yet
+     * make riommu_config_check fail (see the header comment). Default:
+     * version 1.0, Sv39/Sv48/Sv57, Svpbmt, Svrsw60t59b, AMO_HWAD, END,
+     * IGS=BOTH, PAS=56, NL, S. */
+    uint64_t capabilities;
+
+    /* --- implementation-defined choices the spec leaves open --- */
+    uint32_t fctl_reset;        /* fctl after reset (BE/WSI/GXL); default 0 */
+    bool fctl_gxl_writable;     /* fctl.GXL writable (enables DC.tc.SXL=1);
+                                   requires Sv32 or Sv32x4; default false */
+    uint8_t ddtp_reset_mode;    /* Off (0, recommended) or Bare (1) */
+    uint8_t ddt_modes;          /* bit m set = ddtp mode m (2..4) supported;
+                                   default all three (0x1C) */
+    uint64_t ddtp_fixed_ppn;    /* non-zero: ddtp.PPN hard-wired (WARL) */
+    uint8_t cq_max_log2szm1;    /* largest cqb.LOG2SZ-1 accepted (0..31); 15 */
+    uint8_t fq_max_log2szm1;    /* largest fqb.LOG2SZ-1 (0..31); default 15 */
+    uint8_t pq_max_log2szm1;    /* largest pqb.LOG2SZ-1 (0..31); default 15 */
+    uint64_t cq_fixed_ppn;      /* non-zero: cqb.PPN hard-wired */
+    uint64_t fq_fixed_ppn;      /* non-zero: fqb.PPN hard-wired */
+    uint64_t pq_fixed_ppn;      /* non-zero: pqb.PPN hard-wired */
+    uint8_t num_vectors;        /* interrupt vectors 1..16 (icvec WARL and
+                                   msi_cfg_tbl entries); default 16 */
+    uint8_t hpm_counters;       /* iohpmctr/evt implemented, 1..31; default 8 */
+    uint8_t hpm_counter_bits;   /* width of iohpmctrN (32..64); default 64 */
+    uint8_t rcid_bits;          /* iommu_qosid/DC.ta RCID width; default 12 */
+    uint8_t mcid_bits;          /* MCID width; default 12 */
+    bool iotval_page_offset;    /* true: iotval holds the full IOVA; false:
+                                   page offset reported as 0 (allowed by the
+                                   spec's note); default true */
+    bool check_pas;             /* implicit and translated addresses at or
+                                   above 2^PAS give access faults; default true */
+    bool synchronous;           /* true: register side effects (BUSY, queue
+                                   on/off, command execution) complete within
+                                   the MMIO access, as QEMU does; default false */
+    uint32_t seed;              /* PRNG seed for RANDOM replacement */
+
+    /* --- IOATC geometry --- */
+    riommu_cache_config ddtc;   /* device contexts; default 64 x 4-way LRU */
+    riommu_cache_config pdtc;   /* process contexts (reserved for PDT support) */
+    riommu_cache_config iotlb;  /* leaf translations; default 256 x 8-way */
+    riommu_cache_config walkc;  /* non-leaf first-stage PTEs; default 64 x 4 */
+
+    riommu_timing_config timing;
+} riommu_config;
+
+/* Fill *cfg with the documented defaults. Never fails. */
+void riommu_config_default(riommu_config *cfg);
+
+/*
+ * Check a configuration. Returns true when riommu_create would accept it.
+ * On false, writes a one-line reason naming the offending field into
+ * err[0..errlen-1] (always NUL-terminated when errlen > 0).
+ */
+bool riommu_config_check(const riommu_config *cfg, char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------- */
+/* Life cycle                                                                 */
+/* ------------------------------------------------------------------------- */
+
+/*
+ * Create a model. `cfg` and `host` are copied. Returns NULL when the
+ * configuration is rejected (reason in err, as riommu_config_check) or on
+ * allocation failure ("out of memory"). The new model is in reset state.
+ */
+riommu *riommu_create(const riommu_config *cfg, const riommu_host_ops *host,
+                      char *err, size_t errlen);
+
+/* Destroy a model (NULL is allowed). */
+void riommu_destroy(riommu *m);
+
+/*
+ * Reset: registers to their reset values (regs "Reset behavior"), caches
+ * emptied, pending work dropped, wires deasserted (host->wire called for
+ * each asserted vector). Statistics and the cycle counter are kept.
+ */
+void riommu_reset(riommu *m);
+
+/* The configuration the model was created with. */
+const riommu_config *riommu_get_config(const riommu *m);
+
+/* ------------------------------------------------------------------------- */
+/* Register interface                                                         */
+/* ------------------------------------------------------------------------- */
+
+typedef enum riommu_mmio_status {
+    RIOMMU_MMIO_OK = 0,
+    RIOMMU_MMIO_BAD_SIZE = 1,      /* size not 4 or 8: ignored, reads 0 */
+    RIOMMU_MMIO_MISALIGNED = 2,    /* offset not aligned to size: ignored */
+    RIOMMU_MMIO_OUT_OF_RANGE = 3,  /* offset + size > 0x1000: ignored */
+    RIOMMU_MMIO_SPANS_REGS = 4     /* 8-byte access across two 4-byte
+                                      registers: ignored, reads 0 */
+} riommu_mmio_status;
+
+/*
+ * Read `size` (4 or 8) bytes at register offset `off` (< 0x1000, naturally
+ * aligned). A 4-byte access to either half of an 8-byte register reads that
+ * half. Reads have no side effects except on registers whose reads the spec
+ * gives effects (none in this release). *val is 0 on error.
+ */
+riommu_mmio_status riommu_mmio_read(riommu *m, uint32_t off, unsigned size,
+                                    uint64_t *val);
+
+/*
+ * Write `size` (4 or 8) bytes. A 4-byte write to one half of an 8-byte
+ * register merges with the other half and applies the register's semantics
+ * to the merged value, so software may write 64-bit registers as two halves
+ * in either order (the mode of ddtp changes only when the half holding
+ * iommu_mode is written). Unsupported-feature registers ignore writes.
+ */
+riommu_mmio_status riommu_mmio_write(riommu *m, uint32_t off, unsigned size,
+                                     uint64_t val);
+
+/* ------------------------------------------------------------------------- */
+/* Device requests                                                            */
+/* ------------------------------------------------------------------------- */
+
+typedef enum riommu_req_kind {
+    RIOMMU_REQ_UNTRANSLATED = 0, /* IOVA from the device */
+    RIOMMU_REQ_TRANSLATED = 1,   /* address from an earlier ATS completion */
+    RIOMMU_REQ_ATS = 2           /* PCIe ATS translation request */
+} riommu_req_kind;
+
+typedef enum riommu_req_access {
+    RIOMMU_READ = 0,
+    RIOMMU_WRITE = 1, /* writes and AMOs */
+    RIOMMU_EXEC = 2   /* read for execute */
+} riommu_req_access;
+
+typedef struct riommu_request {
+    uint32_t device_id;       /* 24 bits; wider values are rejected */
+    uint32_t process_id;      /* 20 bits; used when pv */
+    bool pv;                  /* process_id valid */
+    bool priv;                /* supervisor privilege (meaningful when pv) */
+    riommu_req_kind kind;
+    riommu_req_access access;
+    uint64_t iova;            /* address of the first byte */
+    uint32_t len;             /* bytes, >= 1; riommu_translate checks the
+                                 first byte's page only */
+} riommu_request;
+
+typedef enum riommu_rsp_status {
+    RIOMMU_RSP_OK = 0,       /* translated; pa valid */
+    RIOMMU_RSP_FAULT = 1,    /* aborted; cause says why */
+    RIOMMU_RSP_BAD_REQUEST = 2 /* request itself malformed (device_id wider than
+                                  24 bits, len 0, process_id wider than 20
+                                  bits): not a transaction, nothing reported */
+} riommu_rsp_status;
+
+typedef struct riommu_response {
+    riommu_rsp_status status;
+    uint16_t cause;         /* enum riommu_cause when status == FAULT */
+    bool recorded;          /* a fault record was written to the FQ */
+    uint64_t pa;            /* translated address of iova (status OK) */
+    uint64_t range_size;    /* bytes covered by this translation (4 KiB ..) */
+    bool r, w, x;           /* permissions of the translation */
+    bool global;            /* G bit of the mapping */
+    uint8_t pbmt;           /* memory type (Svpbmt) */
+    uint16_t rcid, mcid;    /* QoS IDs for the request (0 without QOSID) */
+    uint32_t cycles;        /* modelled latency of this translation */
+    bool iotlb_hit;         /* served from the IOTLB */
+} riommu_response;
+
+/*
+ * Translate one device request through the IOMMU, exactly as the
+ * translation process (ds "Process to translate an IOVA"): device-context
+ * lookup, checks, first-stage walk, A/D update, caching, and on a fault the
+ * record in the fault queue (unless DC.tc.DTF suppresses it). The IOVA's
+ * first byte decides; `len` is only validated. Time advances by the
+ * latency (rsp->cycles). Returns rsp->status.
+ */
+riommu_rsp_status riommu_translate(riommu *m, const riommu_request *req,
+                                   riommu_response *rsp);
+
+/*
+ * A complete device DMA: translate every 4 KiB page the access touches and
+ * move the data through host->mem_read/mem_write (RIOMMU_ACC_DMA_DATA).
+ * For RIOMMU_READ/EXEC, `buf` receives req->len bytes; for RIOMMU_WRITE it
+ * supplies them. Stops at the first faulting page (no data moved for it or
+ * later pages); rsp describes the faulting or, on success, the first page.
+ * A host memory error on the data access yields status FAULT with cause
+ * 5/7/1 (access fault) and no fault record (the IO bridge reports it).
+ */
+riommu_rsp_status riommu_dma(riommu *m, const riommu_request *req, void *buf,
+                             riommu_response *rsp);
+
+/* ------------------------------------------------------------------------- */
+/* Time                                                                       */
+/* ------------------------------------------------------------------------- */
+
+/* Advance the model clock by `cycles`, running the work that becomes due
+ * (BUSY completions, command execution). */
+void riommu_step(riommu *m, uint64_t cycles);
+
+/*
+ * Run until idle: all pending BUSY transitions finished, and the command
+ * queue empty, stopped by an error, or off. Returns the cycles that
+ * elapsed. Bounded: at most one pass over the command ring.
+ */
+uint64_t riommu_settle(riommu *m);
+
+/* True when riommu_settle would return 0. */
+bool riommu_idle(const riommu *m);
+
+/* Cycle counter since creation. */
+uint64_t riommu_now(const riommu *m);
+
+/* ------------------------------------------------------------------------- */
+/* Statistics                                                                 */
+/* ------------------------------------------------------------------------- */
+
+typedef struct riommu_cache_stats {
+    uint64_t lookups, hits, misses, fills, evictions, invalidations;
+} riommu_cache_stats;
+
+#define RIOMMU_STAT_CAUSES 276 /* fault causes 0..275 */
+
+typedef struct riommu_stats {
+    uint64_t translations;          /* riommu_translate + riommu_dma pages */
+    uint64_t translations_ok;
+    uint64_t faults_by_cause[RIOMMU_STAT_CAUSES];
+    uint64_t fault_records_written;
+    uint64_t fault_records_dropped; /* FQ off, full, or in error */
+    uint64_t fault_records_suppressed; /* DTF */
+    riommu_cache_stats ddtc, pdtc, iotlb, walkc;
+    uint64_t ddt_walks;
+    uint64_t s1_walks;
+    uint64_t s1_walk_levels[5];     /* PTE reads by level (0 = leaf level) */
+    uint64_t ad_updates;
+    uint64_t commands[8][8];        /* [opcode 0..7][func3]; opcode >= 8 in [0] */
+    uint64_t commands_illegal;
+    uint64_t msis_sent;
+    uint64_t wire_edges;
+    uint64_t mem_accesses[RIOMMU_ACC_KIND_COUNT];
+    uint64_t mmio_reads, mmio_writes, mmio_errors;
+    uint64_t translate_cycles;      /* sum of response latencies */
+    uint64_t latency_hist[16];      /* translations by ceil(log2(cycles)) */
+} riommu_stats;
+
+/* Copy the statistics. */
+void riommu_get_stats(const riommu *m, riommu_stats *out);
+/* Zero the statistics. */
+void riommu_clear_stats(riommu *m);
+
+/* ------------------------------------------------------------------------- */
+/* Observer hooks (each optional; unset hooks cost one predictable branch)   */
+/* ------------------------------------------------------------------------- */
+
+typedef enum riommu_cache_id {
+    RIOMMU_CACHE_DDTC = 0,
+    RIOMMU_CACHE_PDTC = 1,
+    RIOMMU_CACHE_IOTLB = 2,
+    RIOMMU_CACHE_WALKC = 3
+} riommu_cache_id;
+
+typedef enum riommu_cache_event_kind {
+    RIOMMU_CEV_HIT = 0,
+    RIOMMU_CEV_MISS = 1,
+    RIOMMU_CEV_FILL = 2,
+    RIOMMU_CEV_EVICT = 3,
+    RIOMMU_CEV_INVALIDATE = 4
+} riommu_cache_event_kind;
+
+typedef struct riommu_fault_record {
+    uint16_t cause;
+    uint8_t ttyp;
+    bool pv, priv;
+    uint32_t pid;
+    uint32_t did;
+    uint64_t iotval, iotval2;
+} riommu_fault_record;
+
+typedef struct riommu_observer {
+    void *ctx;
+    /* One PTE read of a walk: stage 1 or 2, level (0 = leaf level), the
+     * PTE's address and value. */
+    void (*walk_step)(void *ctx, unsigned stage, unsigned level, uint64_t pte_pa,
+                      uint64_t pte);
+    /* Cache activity; `tag` is a short cache-specific key (device_id for the
+     * DDTC, the VPN for IOTLB/walk cache). */
+    void (*cache)(void *ctx, riommu_cache_id cache, riommu_cache_event_kind ev,
+                  uint64_t tag);
+    /* A fault detected (before DTF or queue state decide whether it is
+     * recorded); `recorded` says whether it reached the fault queue. */
+    void (*fault)(void *ctx, const riommu_fault_record *rec, bool recorded);
+    /* A command executed (or found illegal: `illegal` true). */
+    void (*command)(void *ctx, const uint64_t cmd[2], uint32_t index, bool illegal);
+    /* ipsr bit `cause` (RIOMMU_INTR_*) went 0->1; vector from icvec. */
+    void (*interrupt)(void *ctx, unsigned cause, unsigned vector);
+} riommu_observer;
+
+/* Install (or with NULL, remove) observer hooks. Copied. */
+void riommu_set_observer(riommu *m, const riommu_observer *obs);
+
+/* ------------------------------------------------------------------------- */
+/* Backdoor for tests: no side effects on registers, caches, time or stats   */
+/* ------------------------------------------------------------------------- */
+
+/* The value a 8-byte read (or 4-byte for 4-byte registers) at `off` would
+ * return, without side effects. Returns 0 for unimplemented offsets. */
+uint64_t riommu_peek_reg(const riommu *m, uint32_t off);
+
+/* Is a device context for device_id cached? */
+bool riommu_ddtc_contains(const riommu *m, uint32_t device_id);
+
+/* Is an IOTLB entry cached that would translate `iova` under the given
+ * tag? gv/gscid select the VM address space (gv false: host), pscv/pscid
+ * the process address space (pscv false: first stage Bare). */
+bool riommu_iotlb_contains(const riommu *m, bool gv, uint32_t gscid, bool pscv,
+                           uint32_t pscid, uint64_t iova);
+
+/* Is a non-leaf first-stage PTE for `iova` at `level` (>= 1) cached? */
+bool riommu_walkc_contains(const riommu *m, bool gv, uint32_t gscid,
+                           uint32_t pscid, uint64_t iova, unsigned level);
+
+/* Number of valid entries in a cache. */
+uint32_t riommu_cache_occupancy(const riommu *m, riommu_cache_id cache);
+
+/* Short names, for reports and `riommu decode`. Never NULL ("reserved" or
+ * "custom" for unnamed codes). */
+const char *riommu_cause_name(unsigned cause);
+const char *riommu_ttyp_name(unsigned ttyp);
+const char *riommu_reg_name(uint32_t off); /* NULL if no register there */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RIOMMU_H */

@@ -1,0 +1,406 @@
+/*
+ * riommu_bits.h - register offsets, field masks and encodings of the RISC-V
+ * IOMMU specification (release 20260222), in one place.
+ *
+ * Everything here is a fact of the hardware interface: offsets, bit
+ * positions, opcodes and cause codes. Section references name chapters of
+ * ../shared/spec/ ("regs" = Memory-mapped register interface, "ds" = Data
+ * Structures, "q" = In-memory queue interface, "ext" = Extensions).
+ *
+ * Naming: RIOMMU_<REG>_<FIELD> is a mask already shifted into place;
+ * RIOMMU_<REG>_<FIELD>_SHIFT its lowest bit where a field is wider than one
+ * bit. Use RIOMMU_FIELD_GET/SET to read or compose fields.
+ */
+#ifndef RIOMMU_BITS_H
+#define RIOMMU_BITS_H
+
+#include <stdint.h>
+
+#define RIOMMU_BIT(n) (1ull << (n))
+/* Mask of bits hi..lo inclusive (hi >= lo, hi <= 63). */
+#define RIOMMU_GENMASK(hi, lo) ((~0ull >> (63 - (hi))) & (~0ull << (lo)))
+
+static inline uint64_t riommu_field_get(uint64_t v, uint64_t mask)
+{
+    return (v & mask) / (mask & (~mask + 1));
+}
+static inline uint64_t riommu_field_set(uint64_t v, uint64_t mask, uint64_t x)
+{
+    return (v & ~mask) | ((x * (mask & (~mask + 1))) & mask);
+}
+#define RIOMMU_FIELD_GET(v, mask) riommu_field_get((v), (mask))
+#define RIOMMU_FIELD_PREP(mask, x) riommu_field_set(0, (mask), (x))
+
+/* ---- Register layout (regs "Register layout") ---------------------------- */
+#define RIOMMU_REG_CAPABILITIES 0x000u /* 8 B RO */
+#define RIOMMU_REG_FCTL 0x008u         /* 4 B WARL */
+#define RIOMMU_REG_CUSTOM0 0x00Cu      /* 4 B custom */
+#define RIOMMU_REG_DDTP 0x010u         /* 8 B */
+#define RIOMMU_REG_CQB 0x018u          /* 8 B */
+#define RIOMMU_REG_CQH 0x020u          /* 4 B RO */
+#define RIOMMU_REG_CQT 0x024u          /* 4 B WARL */
+#define RIOMMU_REG_FQB 0x028u
+#define RIOMMU_REG_FQH 0x030u
+#define RIOMMU_REG_FQT 0x034u
+#define RIOMMU_REG_PQB 0x038u
+#define RIOMMU_REG_PQH 0x040u
+#define RIOMMU_REG_PQT 0x044u
+#define RIOMMU_REG_CQCSR 0x048u
+#define RIOMMU_REG_FQCSR 0x04Cu
+#define RIOMMU_REG_PQCSR 0x050u
+#define RIOMMU_REG_IPSR 0x054u
+#define RIOMMU_REG_IOCOUNTOVF 0x058u
+#define RIOMMU_REG_IOCOUNTINH 0x05Cu
+#define RIOMMU_REG_IOHPMCYCLES 0x060u
+#define RIOMMU_REG_IOHPMCTR(n) (0x068u + 8u * ((n)-1u)) /* n = 1..31 */
+#define RIOMMU_REG_IOHPMEVT(n) (0x160u + 8u * ((n)-1u)) /* n = 1..31 */
+#define RIOMMU_REG_TR_REQ_IOVA 0x258u
+#define RIOMMU_REG_TR_REQ_CTL 0x260u
+#define RIOMMU_REG_TR_RESPONSE 0x268u
+#define RIOMMU_REG_IOMMU_QOSID 0x270u /* 4 B */
+#define RIOMMU_REG_RESERVED0 0x274u   /* 60 B WPRI */
+#define RIOMMU_REG_CUSTOM1 0x2B0u     /* 72 B custom */
+#define RIOMMU_REG_ICVEC 0x2F8u
+#define RIOMMU_REG_MSI_CFG_TBL 0x300u /* 16 entries x 16 B */
+#define RIOMMU_REG_MSI_ADDR(i) (0x300u + 16u * (i))
+#define RIOMMU_REG_MSI_DATA(i) (0x308u + 16u * (i))
+#define RIOMMU_REG_MSI_VEC_CTL(i) (0x30Cu + 16u * (i))
+#define RIOMMU_REG_WINDOW_SIZE 0x1000u
+#define RIOMMU_MAX_VECTORS 16u
+#define RIOMMU_HPM_MAX_COUNTERS 31u
+
+/* ---- capabilities (regs "IOMMU capabilities") ---------------------------- */
+#define RIOMMU_CAP_VERSION RIOMMU_GENMASK(7, 0)
+#define RIOMMU_CAP_SV32 RIOMMU_BIT(8)
+#define RIOMMU_CAP_SV39 RIOMMU_BIT(9)
+#define RIOMMU_CAP_SV48 RIOMMU_BIT(10)
+#define RIOMMU_CAP_SV57 RIOMMU_BIT(11)
+#define RIOMMU_CAP_SVRSW60T59B RIOMMU_BIT(14)
+#define RIOMMU_CAP_SVPBMT RIOMMU_BIT(15)
+#define RIOMMU_CAP_SV32X4 RIOMMU_BIT(16)
+#define RIOMMU_CAP_SV39X4 RIOMMU_BIT(17)
+#define RIOMMU_CAP_SV48X4 RIOMMU_BIT(18)
+#define RIOMMU_CAP_SV57X4 RIOMMU_BIT(19)
+#define RIOMMU_CAP_AMO_MRIF RIOMMU_BIT(21)
+#define RIOMMU_CAP_MSI_FLAT RIOMMU_BIT(22)
+#define RIOMMU_CAP_MSI_MRIF RIOMMU_BIT(23)
+#define RIOMMU_CAP_AMO_HWAD RIOMMU_BIT(24)
+#define RIOMMU_CAP_ATS RIOMMU_BIT(25)
+#define RIOMMU_CAP_T2GPA RIOMMU_BIT(26)
+#define RIOMMU_CAP_END RIOMMU_BIT(27)
+#define RIOMMU_CAP_IGS RIOMMU_GENMASK(29, 28)
+#define RIOMMU_CAP_HPM RIOMMU_BIT(30)
+#define RIOMMU_CAP_DBG RIOMMU_BIT(31)
+#define RIOMMU_CAP_PAS RIOMMU_GENMASK(37, 32)
+#define RIOMMU_CAP_PD8 RIOMMU_BIT(38)
+#define RIOMMU_CAP_PD17 RIOMMU_BIT(39)
+#define RIOMMU_CAP_PD20 RIOMMU_BIT(40)
+#define RIOMMU_CAP_QOSID RIOMMU_BIT(41)
+#define RIOMMU_CAP_NL RIOMMU_BIT(42)
+#define RIOMMU_CAP_S RIOMMU_BIT(43)
+#define RIOMMU_CAP_RESERVED                                                    \
+    (RIOMMU_GENMASK(13, 12) | RIOMMU_BIT(20) | RIOMMU_GENMASK(55, 44))
+#define RIOMMU_CAP_CUSTOM RIOMMU_GENMASK(63, 56)
+
+#define RIOMMU_IGS_MSI 0u
+#define RIOMMU_IGS_WSI 1u
+#define RIOMMU_IGS_BOTH 2u
+
+/* ---- fctl (regs "Features-control register") ----------------------------- */
+#define RIOMMU_FCTL_BE RIOMMU_BIT(0)
+#define RIOMMU_FCTL_WSI RIOMMU_BIT(1)
+#define RIOMMU_FCTL_GXL RIOMMU_BIT(2)
+
+/* ---- ddtp (regs "Device-directory-table pointer") ------------------------- */
+#define RIOMMU_DDTP_MODE RIOMMU_GENMASK(3, 0)
+#define RIOMMU_DDTP_BUSY RIOMMU_BIT(4)
+#define RIOMMU_DDTP_PPN RIOMMU_GENMASK(53, 10)
+#define RIOMMU_DDTP_MODE_OFF 0u
+#define RIOMMU_DDTP_MODE_BARE 1u
+#define RIOMMU_DDTP_MODE_1LVL 2u
+#define RIOMMU_DDTP_MODE_2LVL 3u
+#define RIOMMU_DDTP_MODE_3LVL 4u
+
+/* ---- queue base registers cqb/fqb/pqb ------------------------------------ */
+#define RIOMMU_QB_LOG2SZ RIOMMU_GENMASK(4, 0) /* LOG2SZ-1 */
+#define RIOMMU_QB_PPN RIOMMU_GENMASK(53, 10)
+
+/* ---- cqcsr / fqcsr / pqcsr ------------------------------------------------ */
+#define RIOMMU_CQCSR_CQEN RIOMMU_BIT(0)
+#define RIOMMU_CQCSR_CIE RIOMMU_BIT(1)
+#define RIOMMU_CQCSR_CQMF RIOMMU_BIT(8)
+#define RIOMMU_CQCSR_CMD_TO RIOMMU_BIT(9)
+#define RIOMMU_CQCSR_CMD_ILL RIOMMU_BIT(10)
+#define RIOMMU_CQCSR_FENCE_W_IP RIOMMU_BIT(11)
+#define RIOMMU_CQCSR_CQON RIOMMU_BIT(16)
+#define RIOMMU_CQCSR_BUSY RIOMMU_BIT(17)
+#define RIOMMU_FQCSR_FQEN RIOMMU_BIT(0)
+#define RIOMMU_FQCSR_FIE RIOMMU_BIT(1)
+#define RIOMMU_FQCSR_FQMF RIOMMU_BIT(8)
+#define RIOMMU_FQCSR_FQOF RIOMMU_BIT(9)
+#define RIOMMU_FQCSR_FQON RIOMMU_BIT(16)
+#define RIOMMU_FQCSR_BUSY RIOMMU_BIT(17)
+#define RIOMMU_PQCSR_PQEN RIOMMU_BIT(0)
+#define RIOMMU_PQCSR_PIE RIOMMU_BIT(1)
+#define RIOMMU_PQCSR_PQMF RIOMMU_BIT(8)
+#define RIOMMU_PQCSR_PQOF RIOMMU_BIT(9)
+#define RIOMMU_PQCSR_PQON RIOMMU_BIT(16)
+#define RIOMMU_PQCSR_BUSY RIOMMU_BIT(17)
+
+/* ---- ipsr ----------------------------------------------------------------- */
+#define RIOMMU_IPSR_CIP RIOMMU_BIT(0)
+#define RIOMMU_IPSR_FIP RIOMMU_BIT(1)
+#define RIOMMU_IPSR_PMIP RIOMMU_BIT(2)
+#define RIOMMU_IPSR_PIP RIOMMU_BIT(3)
+/* Interrupt causes, in ipsr bit order and icvec field order (civ, fiv, pmiv, piv). */
+#define RIOMMU_INTR_CQ 0u
+#define RIOMMU_INTR_FQ 1u
+#define RIOMMU_INTR_PM 2u
+#define RIOMMU_INTR_PQ 3u
+
+/* ---- HPM (regs iocountovf .. iohpmevt) ------------------------------------ */
+#define RIOMMU_IOHPMCYCLES_OF RIOMMU_BIT(63)
+#define RIOMMU_IOHPMEVT_EVENTID RIOMMU_GENMASK(14, 0)
+#define RIOMMU_IOHPMEVT_DMASK RIOMMU_BIT(15)
+#define RIOMMU_IOHPMEVT_PID_PSCID RIOMMU_GENMASK(35, 16)
+#define RIOMMU_IOHPMEVT_DID_GSCID RIOMMU_GENMASK(59, 36)
+#define RIOMMU_IOHPMEVT_PV_PSCV RIOMMU_BIT(60)
+#define RIOMMU_IOHPMEVT_DV_GSCV RIOMMU_BIT(61)
+#define RIOMMU_IOHPMEVT_IDT RIOMMU_BIT(62)
+#define RIOMMU_IOHPMEVT_OF RIOMMU_BIT(63)
+
+/* ---- debug translation interface ------------------------------------------ */
+#define RIOMMU_TR_REQ_IOVA_VPN RIOMMU_GENMASK(63, 12)
+#define RIOMMU_TR_REQ_CTL_GO_BUSY RIOMMU_BIT(0)
+#define RIOMMU_TR_REQ_CTL_PRIV RIOMMU_BIT(1)
+#define RIOMMU_TR_REQ_CTL_EXE RIOMMU_BIT(2)
+#define RIOMMU_TR_REQ_CTL_NW RIOMMU_BIT(3)
+#define RIOMMU_TR_REQ_CTL_PID RIOMMU_GENMASK(31, 12)
+#define RIOMMU_TR_REQ_CTL_PV RIOMMU_BIT(32)
+#define RIOMMU_TR_REQ_CTL_DID RIOMMU_GENMASK(63, 40)
+#define RIOMMU_TR_RESPONSE_FAULT RIOMMU_BIT(0)
+#define RIOMMU_TR_RESPONSE_PBMT RIOMMU_GENMASK(8, 7)
+#define RIOMMU_TR_RESPONSE_S RIOMMU_BIT(9)
+#define RIOMMU_TR_RESPONSE_PPN RIOMMU_GENMASK(53, 10)
+
+/* ---- iommu_qosid ----------------------------------------------------------- */
+#define RIOMMU_QOSID_RCID RIOMMU_GENMASK(11, 0)
+#define RIOMMU_QOSID_MCID RIOMMU_GENMASK(27, 16)
+
+/* ---- icvec ----------------------------------------------------------------- */
+#define RIOMMU_ICVEC_CIV RIOMMU_GENMASK(3, 0)
+#define RIOMMU_ICVEC_FIV RIOMMU_GENMASK(7, 4)
+#define RIOMMU_ICVEC_PMIV RIOMMU_GENMASK(11, 8)
+#define RIOMMU_ICVEC_PIV RIOMMU_GENMASK(15, 12)
+
+/* ---- msi_cfg_tbl ------------------------------------------------------------ */
+#define RIOMMU_MSI_ADDR_MASK RIOMMU_GENMASK(55, 2)
+#define RIOMMU_MSI_VEC_CTL_M RIOMMU_BIT(0)
+
+/* ---- Device directory (ds "Device-Directory-Table") ------------------------- */
+#define RIOMMU_DDTE_V RIOMMU_BIT(0)
+#define RIOMMU_DDTE_PPN RIOMMU_GENMASK(53, 10)
+#define RIOMMU_DDTE_RESERVED (RIOMMU_GENMASK(9, 1) | RIOMMU_GENMASK(63, 54))
+
+#define RIOMMU_DC_BASE_SIZE 32u
+#define RIOMMU_DC_EXT_SIZE 64u
+
+/* DC.tc */
+#define RIOMMU_DC_TC_V RIOMMU_BIT(0)
+#define RIOMMU_DC_TC_EN_ATS RIOMMU_BIT(1)
+#define RIOMMU_DC_TC_EN_PRI RIOMMU_BIT(2)
+#define RIOMMU_DC_TC_T2GPA RIOMMU_BIT(3)
+#define RIOMMU_DC_TC_DTF RIOMMU_BIT(4)
+#define RIOMMU_DC_TC_PDTV RIOMMU_BIT(5)
+#define RIOMMU_DC_TC_PRPR RIOMMU_BIT(6)
+#define RIOMMU_DC_TC_GADE RIOMMU_BIT(7)
+#define RIOMMU_DC_TC_SADE RIOMMU_BIT(8)
+#define RIOMMU_DC_TC_DPE RIOMMU_BIT(9)
+#define RIOMMU_DC_TC_SBE RIOMMU_BIT(10)
+#define RIOMMU_DC_TC_SXL RIOMMU_BIT(11)
+#define RIOMMU_DC_TC_CUSTOM RIOMMU_GENMASK(31, 24)
+#define RIOMMU_DC_TC_RESERVED (RIOMMU_GENMASK(23, 12) | RIOMMU_GENMASK(63, 32))
+
+/* DC.iohgatp */
+#define RIOMMU_IOHGATP_PPN RIOMMU_GENMASK(43, 0)
+#define RIOMMU_IOHGATP_GSCID RIOMMU_GENMASK(59, 44)
+#define RIOMMU_IOHGATP_MODE RIOMMU_GENMASK(63, 60)
+#define RIOMMU_IOHGATP_MODE_BARE 0u
+#define RIOMMU_IOHGATP_MODE_SV39X4 8u /* also Sv32x4 when fctl.GXL=1 */
+#define RIOMMU_IOHGATP_MODE_SV48X4 9u
+#define RIOMMU_IOHGATP_MODE_SV57X4 10u
+
+/* DC.ta */
+#define RIOMMU_DC_TA_PSCID RIOMMU_GENMASK(31, 12)
+#define RIOMMU_DC_TA_RCID RIOMMU_GENMASK(51, 40)
+#define RIOMMU_DC_TA_MCID RIOMMU_GENMASK(63, 52)
+#define RIOMMU_DC_TA_RESERVED (RIOMMU_GENMASK(11, 0) | RIOMMU_GENMASK(39, 32))
+
+/* DC.fsc as iosatp or pdtp; PC.fsc */
+#define RIOMMU_FSC_PPN RIOMMU_GENMASK(43, 0)
+#define RIOMMU_FSC_RESERVED RIOMMU_GENMASK(59, 44)
+#define RIOMMU_FSC_MODE RIOMMU_GENMASK(63, 60)
+#define RIOMMU_IOSATP_MODE_BARE 0u
+#define RIOMMU_IOSATP_MODE_SV39 8u /* Sv32 when DC.tc.SXL=1 */
+#define RIOMMU_IOSATP_MODE_SV48 9u
+#define RIOMMU_IOSATP_MODE_SV57 10u
+#define RIOMMU_PDTP_MODE_BARE 0u
+#define RIOMMU_PDTP_MODE_PD8 1u
+#define RIOMMU_PDTP_MODE_PD17 2u
+#define RIOMMU_PDTP_MODE_PD20 3u
+
+/* DC.msiptp, msi_addr_mask, msi_addr_pattern (extended format) */
+#define RIOMMU_MSIPTP_PPN RIOMMU_GENMASK(43, 0)
+#define RIOMMU_MSIPTP_RESERVED RIOMMU_GENMASK(59, 44)
+#define RIOMMU_MSIPTP_MODE RIOMMU_GENMASK(63, 60)
+#define RIOMMU_MSIPTP_MODE_OFF 0u
+#define RIOMMU_MSIPTP_MODE_FLAT 1u
+#define RIOMMU_MSI_ADDR_MASK_FIELD RIOMMU_GENMASK(51, 0)
+
+/* Process context (ds "Process-context fields") */
+#define RIOMMU_PC_TA_V RIOMMU_BIT(0)
+#define RIOMMU_PC_TA_ENS RIOMMU_BIT(1)
+#define RIOMMU_PC_TA_SUM RIOMMU_BIT(2)
+#define RIOMMU_PC_TA_PSCID RIOMMU_GENMASK(31, 12)
+#define RIOMMU_PC_TA_RESERVED (RIOMMU_GENMASK(11, 3) | RIOMMU_GENMASK(63, 32))
+#define RIOMMU_PDTE_V RIOMMU_BIT(0)
+#define RIOMMU_PDTE_PPN RIOMMU_GENMASK(53, 10)
+#define RIOMMU_PDTE_RESERVED (RIOMMU_GENMASK(9, 1) | RIOMMU_GENMASK(63, 54))
+
+/* ---- Page-table entries (Privileged spec, Sv32/39/48/57 and x4) ------------ */
+#define RIOMMU_PTE_V RIOMMU_BIT(0)
+#define RIOMMU_PTE_R RIOMMU_BIT(1)
+#define RIOMMU_PTE_W RIOMMU_BIT(2)
+#define RIOMMU_PTE_X RIOMMU_BIT(3)
+#define RIOMMU_PTE_U RIOMMU_BIT(4)
+#define RIOMMU_PTE_G RIOMMU_BIT(5)
+#define RIOMMU_PTE_A RIOMMU_BIT(6)
+#define RIOMMU_PTE_D RIOMMU_BIT(7)
+#define RIOMMU_PTE_RSW RIOMMU_GENMASK(9, 8)
+#define RIOMMU_PTE_PPN RIOMMU_GENMASK(53, 10)
+#define RIOMMU_PTE_RESERVED RIOMMU_GENMASK(58, 54)
+#define RIOMMU_PTE_RSW60T59 RIOMMU_GENMASK(60, 59)
+#define RIOMMU_PTE_PBMT RIOMMU_GENMASK(62, 61)
+#define RIOMMU_PTE_N RIOMMU_BIT(63)
+#define RIOMMU_PTE32_PPN RIOMMU_GENMASK(31, 10)
+#define RIOMMU_PBMT_PMA 0u
+#define RIOMMU_PBMT_NC 1u
+#define RIOMMU_PBMT_IO 2u
+
+/* ---- Commands (q "Command-Queue") ------------------------------------------- */
+#define RIOMMU_CMD_SIZE 16u
+#define RIOMMU_CMD_OPCODE RIOMMU_GENMASK(6, 0)
+#define RIOMMU_CMD_FUNC3 RIOMMU_GENMASK(9, 7)
+#define RIOMMU_CMD_OP_IOTINVAL 1u
+#define RIOMMU_CMD_OP_IOFENCE 2u
+#define RIOMMU_CMD_OP_IODIR 3u
+#define RIOMMU_CMD_OP_ATS 4u
+#define RIOMMU_CMD_FUNC_IOTINVAL_VMA 0u
+#define RIOMMU_CMD_FUNC_IOTINVAL_GVMA 1u
+#define RIOMMU_CMD_FUNC_IOFENCE_C 0u
+#define RIOMMU_CMD_FUNC_IODIR_INVAL_DDT 0u
+#define RIOMMU_CMD_FUNC_IODIR_INVAL_PDT 1u
+#define RIOMMU_CMD_FUNC_ATS_INVAL 0u
+#define RIOMMU_CMD_FUNC_ATS_PRGR 1u
+/* IOTINVAL dword0 */
+#define RIOMMU_IOTINVAL_AV RIOMMU_BIT(10)
+#define RIOMMU_IOTINVAL_PSCID RIOMMU_GENMASK(31, 12)
+#define RIOMMU_IOTINVAL_PSCV RIOMMU_BIT(32)
+#define RIOMMU_IOTINVAL_GV RIOMMU_BIT(33)
+#define RIOMMU_IOTINVAL_NL RIOMMU_BIT(34) /* capabilities.NL */
+#define RIOMMU_IOTINVAL_GSCID RIOMMU_GENMASK(59, 44)
+#define RIOMMU_IOTINVAL_D0_RESERVED                                            \
+    (RIOMMU_BIT(11) | RIOMMU_GENMASK(43, 35) | RIOMMU_GENMASK(63, 60))
+/* IOTINVAL dword1: bit 9 = S (capabilities.S), ADDR[63:12] in 61:10 */
+#define RIOMMU_IOTINVAL_S RIOMMU_BIT(9)
+#define RIOMMU_IOTINVAL_ADDR RIOMMU_GENMASK(61, 10)
+#define RIOMMU_IOTINVAL_D1_RESERVED (RIOMMU_GENMASK(8, 0) | RIOMMU_GENMASK(63, 62))
+/* IOFENCE.C */
+#define RIOMMU_IOFENCE_AV RIOMMU_BIT(10)
+#define RIOMMU_IOFENCE_WSI RIOMMU_BIT(11)
+#define RIOMMU_IOFENCE_PR RIOMMU_BIT(12)
+#define RIOMMU_IOFENCE_PW RIOMMU_BIT(13)
+#define RIOMMU_IOFENCE_DATA RIOMMU_GENMASK(63, 32)
+#define RIOMMU_IOFENCE_D0_RESERVED RIOMMU_GENMASK(31, 14)
+#define RIOMMU_IOFENCE_ADDR RIOMMU_GENMASK(61, 0) /* dword1 = ADDR[63:2] */
+#define RIOMMU_IOFENCE_D1_RESERVED RIOMMU_GENMASK(63, 62)
+/* IODIR */
+#define RIOMMU_IODIR_PID RIOMMU_GENMASK(31, 12)
+#define RIOMMU_IODIR_DV RIOMMU_BIT(33)
+#define RIOMMU_IODIR_DID RIOMMU_GENMASK(63, 40)
+#define RIOMMU_IODIR_D0_RESERVED                                               \
+    (RIOMMU_GENMASK(11, 10) | RIOMMU_BIT(32) | RIOMMU_GENMASK(39, 34))
+/* ATS */
+#define RIOMMU_ATS_PID RIOMMU_GENMASK(31, 12)
+#define RIOMMU_ATS_PV RIOMMU_BIT(32)
+#define RIOMMU_ATS_DSV RIOMMU_BIT(33)
+#define RIOMMU_ATS_RID RIOMMU_GENMASK(55, 40)
+#define RIOMMU_ATS_DSEG RIOMMU_GENMASK(63, 56)
+#define RIOMMU_ATS_D0_RESERVED (RIOMMU_GENMASK(11, 10) | RIOMMU_GENMASK(39, 34))
+
+/* ---- Fault queue records (q "Fault/Event-Queue") ----------------------------- */
+#define RIOMMU_FQ_REC_SIZE 32u
+#define RIOMMU_FQ_HDR_CAUSE RIOMMU_GENMASK(11, 0)
+#define RIOMMU_FQ_HDR_PID RIOMMU_GENMASK(31, 12)
+#define RIOMMU_FQ_HDR_PV RIOMMU_BIT(32)
+#define RIOMMU_FQ_HDR_PRIV RIOMMU_BIT(33)
+#define RIOMMU_FQ_HDR_TTYP RIOMMU_GENMASK(39, 34)
+#define RIOMMU_FQ_HDR_DID RIOMMU_GENMASK(63, 40)
+
+/* ---- Page-request queue records (q "Page-Request-Queue") --------------------- */
+#define RIOMMU_PQ_REC_SIZE 16u
+#define RIOMMU_PQ_HDR_PID RIOMMU_GENMASK(31, 12)
+#define RIOMMU_PQ_HDR_PV RIOMMU_BIT(32)
+#define RIOMMU_PQ_HDR_PRIV RIOMMU_BIT(33)
+#define RIOMMU_PQ_HDR_EXEC RIOMMU_BIT(34)
+#define RIOMMU_PQ_HDR_DID RIOMMU_GENMASK(63, 40)
+
+/* ---- Fault causes (q "Fault record CAUSE field encodings") ------------------- */
+enum riommu_cause {
+    RIOMMU_CAUSE_NONE = 0,
+    RIOMMU_CAUSE_INST_ACCESS_FAULT = 1,
+    RIOMMU_CAUSE_READ_MISALIGNED = 4,
+    RIOMMU_CAUSE_READ_ACCESS_FAULT = 5,
+    RIOMMU_CAUSE_WRITE_MISALIGNED = 6,
+    RIOMMU_CAUSE_WRITE_ACCESS_FAULT = 7,
+    RIOMMU_CAUSE_INST_PAGE_FAULT = 12,
+    RIOMMU_CAUSE_READ_PAGE_FAULT = 13,
+    RIOMMU_CAUSE_WRITE_PAGE_FAULT = 15,
+    RIOMMU_CAUSE_INST_GUEST_PAGE_FAULT = 20,
+    RIOMMU_CAUSE_READ_GUEST_PAGE_FAULT = 21,
+    RIOMMU_CAUSE_WRITE_GUEST_PAGE_FAULT = 23,
+    RIOMMU_CAUSE_ALL_INBOUND_DISALLOWED = 256,
+    RIOMMU_CAUSE_DDT_LOAD_FAULT = 257,
+    RIOMMU_CAUSE_DDT_INVALID = 258,
+    RIOMMU_CAUSE_DDT_MISCONFIGURED = 259,
+    RIOMMU_CAUSE_TTYPE_DISALLOWED = 260,
+    RIOMMU_CAUSE_MSI_PTE_LOAD_FAULT = 261,
+    RIOMMU_CAUSE_MSI_PTE_INVALID = 262,
+    RIOMMU_CAUSE_MSI_PTE_MISCONFIGURED = 263,
+    RIOMMU_CAUSE_MRIF_ACCESS_FAULT = 264,
+    RIOMMU_CAUSE_PDT_LOAD_FAULT = 265,
+    RIOMMU_CAUSE_PDT_INVALID = 266,
+    RIOMMU_CAUSE_PDT_MISCONFIGURED = 267,
+    RIOMMU_CAUSE_DDT_CORRUPTION = 268,
+    RIOMMU_CAUSE_PDT_CORRUPTION = 269,
+    RIOMMU_CAUSE_MSI_PT_CORRUPTION = 270,
+    RIOMMU_CAUSE_MRIF_CORRUPTION = 271,
+    RIOMMU_CAUSE_INTERNAL_DATAPATH = 272,
+    RIOMMU_CAUSE_MSI_WRITE_FAULT = 273,
+    RIOMMU_CAUSE_PT_CORRUPTION = 274,
+};
+
+/* ---- Transaction types reported in fault records (TTYP) ---------------------- */
+enum riommu_ttyp {
+    RIOMMU_TTYP_NONE = 0,
+    RIOMMU_TTYP_UNTRANSLATED_EXEC = 1,
+    RIOMMU_TTYP_UNTRANSLATED_READ = 2,
+    RIOMMU_TTYP_UNTRANSLATED_WRITE = 3,
+    RIOMMU_TTYP_TRANSLATED_EXEC = 5,
+    RIOMMU_TTYP_TRANSLATED_READ = 6,
+    RIOMMU_TTYP_TRANSLATED_WRITE = 7,
+    RIOMMU_TTYP_ATS_TRANSLATION = 8,
+    RIOMMU_TTYP_PCIE_MESSAGE = 9,
+};
+
+#endif /* RIOMMU_BITS_H */

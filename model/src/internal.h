@@ -1,0 +1,389 @@
+/*
+ * internal.h - state and internal interfaces of libriommu.
+ *
+ * One source file per spec concern:
+ *   iommu.c      life cycle, configuration, clock (step/settle), statistics
+ *   regs.c       register table (semantics as data), MMIO access
+ *   mem.c        implicit memory accesses (endianness, PAS, statistics)
+ *   ddt.c        device directory walk and device-context checks
+ *   walk.c       page-table walker, parameterised by stage
+ *   translate.c  the translation process, fault records, device DMA
+ *   ioatc.c      DDTC / IOTLB / walk cache
+ *   cmdq.c       command queue
+ *   faultq.c     fault queue (and page-request queue state)
+ *   intr.c       ipsr, icvec, wired and message-signalled interrupts
+ *   hpm.c        performance monitoring counters
+ *   debug.c      translation-request (debug) interface
+ *   names.c      names of causes, transaction types and registers
+ */
+#ifndef RIOMMU_INTERNAL_H
+#define RIOMMU_INTERNAL_H
+
+#include "riommu/riommu.h"
+
+#include <string.h>
+
+/* ---- register storage --------------------------------------------------- */
+
+/* When a register exists (regs "Register layout", "Is Optional?"). */
+typedef enum reg_presence {
+    REG_ALWAYS = 0,
+    REG_IF_ATS,   /* pqb, pqh, pqt, pqcsr */
+    REG_IF_HPM,   /* iocountovf .. iohpmevt31 */
+    REG_IF_DBG,   /* tr_req_iova, tr_req_ctl, tr_response */
+    REG_IF_QOSID, /* iommu_qosid */
+    REG_IF_MSI    /* msi_cfg_tbl: capabilities.IGS != WSI */
+} reg_presence;
+
+struct reg;
+
+/*
+ * Static description of one register: semantics as data. The generic write
+ * path computes
+ *     v = (old & ~(rw & wbytes)) | (val & rw & wbytes)      RW / WARL bits
+ *     v &= ~(val & w1c & wbytes)                           RW1C bits
+ *     v |=  (val & w1s & wbytes)                           RW1S bits
+ * then calls legalize (WARL: returns the value to hold) and after_write
+ * (side effects). `wbytes` is the byte-lane mask of the access (0xFFFFFFFF
+ * for the low half of an 8-byte register written alone, etc.).
+ * Masks that depend on the configuration are produced by `masks`.
+ */
+typedef struct reg_spec {
+    const char *name;
+    uint16_t off;
+    uint8_t size;        /* 4 or 8 */
+    uint8_t index;       /* array index for iohpmctr/evt (1..31), msi (0..15) */
+    reg_presence presence;
+    uint64_t rw, w1c, w1s; /* default masks (before `masks`) */
+    void (*masks)(const riommu *m, const struct reg_spec *s, uint64_t *rw,
+                  uint64_t *w1c, uint64_t *w1s, uint64_t *reset);
+    uint64_t (*legalize)(riommu *m, const struct reg_spec *s, uint64_t old,
+                         uint64_t proposed, uint64_t wbytes);
+    void (*after_write)(riommu *m, const struct reg_spec *s, uint64_t old,
+                        uint64_t now, uint64_t wbytes);
+    uint64_t (*read)(const riommu *m, const struct reg_spec *s); /* computed */
+} reg_spec;
+
+typedef struct reg {
+    const reg_spec *spec;
+    uint64_t val;
+    uint64_t rw, w1c, w1s, reset;
+    bool present;
+} reg;
+
+#define REG_MAX 144 /* 24 fixed registers + 62 HPM + 48 MSI table (regs.c checks) */
+
+/* ---- decoded contexts ----------------------------------------------------- */
+
+typedef struct riommu_dc {
+    uint64_t tc, iohgatp, ta, fsc;
+    uint64_t msiptp, msi_addr_mask, msi_addr_pattern, reserved; /* extended */
+} riommu_dc;
+
+/* ---- caches --------------------------------------------------------------- */
+
+typedef struct cache_geom {
+    uint32_t sets, ways;     /* sets * ways entries; 0 sets = disabled */
+    riommu_repl_policy policy;
+    uint32_t lat;
+} cache_geom;
+
+typedef struct ddtc_entry {
+    bool valid;
+    uint32_t device_id;
+    riommu_dc dc;
+    uint64_t stamp; /* LRU: last use; FIFO: fill time */
+} ddtc_entry;
+
+/* Size classes of leaf translations held in the IOTLB. */
+enum { TLB_SZ_4K = 0, TLB_SZ_64K, TLB_SZ_2M, TLB_SZ_4M, TLB_SZ_1G, TLB_SZ_512G,
+       TLB_SZ_256T, TLB_SZ_COUNT };
+
+typedef struct iotlb_entry {
+    bool valid;
+    bool gv, pscv, global;
+    uint8_t size_class;
+    uint16_t gscid;
+    uint32_t pscid;
+    uint64_t vbase;   /* IOVA of the first byte of the translation range */
+    uint64_t pbase;   /* physical address of the first byte */
+    uint64_t size;    /* bytes */
+    uint64_t pte;     /* leaf PTE as used (A/D after any update) */
+    uint64_t stamp;
+} iotlb_entry;
+
+typedef struct walkc_entry {
+    bool valid;
+    bool gv, global;
+    uint8_t level;    /* level of the cached non-leaf PTE (>= 1) */
+    uint16_t gscid;
+    uint32_t pscid;
+    uint64_t vtag;    /* iova >> (12 + 9 * level) (10 for Sv32 level 1) */
+    uint64_t pte;
+    uint64_t stamp;
+} walkc_entry;
+
+typedef struct riommu_ioatc {
+    cache_geom ddtc_g, iotlb_g, walkc_g;
+    ddtc_entry *ddtc;
+    iotlb_entry *iotlb;
+    walkc_entry *walkc;
+    uint32_t *fifo_next_ddtc, *fifo_next_iotlb, *fifo_next_walkc;
+    uint32_t size_classes_present; /* bitmask over TLB_SZ_* of valid entries */
+    uint64_t tick;
+    uint32_t rng;
+} riommu_ioatc;
+
+/* ---- queues --------------------------------------------------------------- */
+
+typedef struct queue_pending {
+    bool active;       /* a BUSY period is running */
+    uint64_t done_at;  /* cycle at which BUSY clears */
+} queue_pending;
+
+/* ---- the model ------------------------------------------------------------ */
+
+struct riommu {
+    riommu_config cfg;
+    riommu_host_ops host;
+    riommu_observer obs;
+    bool has_obs;
+
+    reg regs[REG_MAX];
+    unsigned nregs;
+    int16_t slot[RIOMMU_REG_WINDOW_SIZE / 4]; /* reg index per 4-byte word */
+
+    uint64_t now; /* cycles */
+
+    /* ddtp BUSY and queue CSR BUSY windows */
+    queue_pending ddtp_busy, cq_busy, fq_busy, pq_busy, dbg_busy;
+    uint64_t cq_next;   /* cycle at which the next command executes */
+    bool cq_sched;      /* cq_next is valid */
+
+    riommu_ioatc c;
+
+    /* interrupts */
+    uint16_t wire_level;   /* current level per vector, bit v */
+    uint16_t msi_pending;  /* masked vectors with a pending message */
+    unsigned intr_depth;   /* recursion guard (MSI fault -> record -> MSI) */
+
+    /* HPM */
+    uint64_t hpm_cycles_frac;
+
+    riommu_stats st;
+};
+
+/* ---- helpers shared by all files ----------------------------------------- */
+
+static inline uint64_t cap(const riommu *m) { return m->cfg.capabilities; }
+static inline bool cap_has(const riommu *m, uint64_t bit)
+{
+    return (m->cfg.capabilities & bit) != 0;
+}
+static inline unsigned cap_pas(const riommu *m)
+{
+    return (unsigned)RIOMMU_FIELD_GET(m->cfg.capabilities, RIOMMU_CAP_PAS);
+}
+
+/* Register value access by offset (offset of the register's first byte). */
+uint64_t reg_get(const riommu *m, uint32_t off);
+void reg_set(riommu *m, uint32_t off, uint64_t val); /* raw, no side effects */
+void regs_init(riommu *m);   /* build the table for the configuration */
+void regs_reset(riommu *m);  /* reset values */
+/* A queue CSR's BUSY window ended (or none was configured): ON follows EN. */
+void qcsr_settle_on(riommu *m, uint32_t csr_off);
+
+/* ---- mem.c ---------------------------------------------------------------- */
+
+/* True when [pa, pa+len) lies below 2^PAS (or PAS checks are off). */
+bool mem_pa_ok(const riommu *m, uint64_t pa, uint64_t len);
+/* Implicit loads/stores of 4 or 8 bytes in the given byte order; count
+ * statistics; apply PAS check (-> ACCESS_FAULT). */
+riommu_mem_status mem_load64(riommu *m, uint64_t pa, bool be,
+                             riommu_access_kind kind, uint64_t *val);
+riommu_mem_status mem_load32(riommu *m, uint64_t pa, bool be,
+                             riommu_access_kind kind, uint32_t *val);
+riommu_mem_status mem_store32(riommu *m, uint64_t pa, bool be,
+                              riommu_access_kind kind, uint32_t val);
+riommu_mem_status mem_store64(riommu *m, uint64_t pa, bool be,
+                              riommu_access_kind kind, uint64_t val);
+/* Atomic compare-and-swap of 8 (or 4 when `four`) bytes. */
+riommu_mem_status mem_cas(riommu *m, uint64_t pa, bool be, bool four,
+                          riommu_access_kind kind, uint64_t expected,
+                          uint64_t desired, uint64_t *observed);
+riommu_mem_status mem_read_raw(riommu *m, uint64_t pa, void *buf, size_t len,
+                               riommu_access_kind kind);
+riommu_mem_status mem_write_raw(riommu *m, uint64_t pa, const void *buf,
+                                size_t len, riommu_access_kind kind);
+static inline bool fctl_be(const riommu *m)
+{
+    return (reg_get(m, RIOMMU_REG_FCTL) & RIOMMU_FCTL_BE) != 0;
+}
+
+/* ---- ddt.c ---------------------------------------------------------------- */
+
+/* Result of locating a device context: 0 on success or a cause. */
+typedef struct dc_lookup {
+    uint16_t cause;   /* 0 = found */
+    uint32_t cycles;  /* cost of the lookup */
+    bool from_cache;
+} dc_lookup;
+
+/* Is device_id within the width of the current ddtp mode? */
+bool ddt_device_id_fits(const riommu *m, uint32_t device_id);
+/* Locate the DC of device_id (ds "Process to locate the Device-context"),
+ * through the DDTC. */
+dc_lookup ddt_locate(riommu *m, uint32_t device_id, riommu_dc *dc);
+/* Check a valid DC (ds "Device-context configuration checks"); 0 or 259. */
+uint16_t ddt_dc_check(const riommu *m, const riommu_dc *dc);
+static inline unsigned dc_size(const riommu *m)
+{
+    return cap_has(m, RIOMMU_CAP_MSI_FLAT) ? RIOMMU_DC_EXT_SIZE : RIOMMU_DC_BASE_SIZE;
+}
+
+/* ---- walk.c --------------------------------------------------------------- */
+
+typedef struct walk_params {
+    unsigned stage;       /* 1: first stage (VS/S), 2: second stage (G) */
+    unsigned mode;        /* satp-style MODE: 8/9/10 (or 8 = Sv32 when sxl) */
+    bool sxl;             /* Sv32 (stage 1) / Sv32x4 (stage 2) */
+    uint64_t root_ppn;
+    bool be;              /* PTE byte order */
+    bool ade;             /* hardware A/D update enabled (SADE/GADE) */
+    bool gv, pscv;        /* cache tags */
+    uint16_t gscid;
+    uint32_t pscid;
+    riommu_req_access access;
+    bool priv;            /* supervisor privilege */
+    bool sum;             /* permit supervisor access to U pages */
+    bool use_walkc;
+} walk_params;
+
+typedef struct walk_result {
+    uint16_t cause;       /* 0 = translated */
+    uint64_t pa;          /* translated address of the IOVA */
+    uint64_t vbase, pbase, size; /* translation range */
+    uint64_t pte;         /* leaf PTE (after A/D update) */
+    unsigned level;       /* level of the leaf */
+    bool global;
+    uint32_t cycles;
+    uint32_t mem_reads;
+} walk_result;
+
+/* Number of levels and IOVA width of a mode (0 levels: invalid mode). */
+unsigned walk_levels(unsigned mode, bool sxl, unsigned stage, unsigned *va_bits);
+/* Translate `va` (ds "Process to translate an IOVA", step 17 for stage 1). */
+void walk_translate(riommu *m, const walk_params *p, uint64_t va, walk_result *r);
+/* Cause for a page fault / access fault of the given access at a stage. */
+uint16_t walk_page_fault_cause(unsigned stage, riommu_req_access a);
+uint16_t walk_access_fault_cause(riommu_req_access a);
+
+/* ---- ioatc.c -------------------------------------------------------------- */
+
+bool ioatc_init(riommu *m); /* allocate per configuration; false on OOM */
+void ioatc_free(riommu *m);
+void ioatc_flush_all(riommu *m);
+/* DDTC */
+bool ddtc_lookup(riommu *m, uint32_t device_id, riommu_dc *dc);
+void ddtc_fill(riommu *m, uint32_t device_id, const riommu_dc *dc);
+void ddtc_inval(riommu *m, bool dv, uint32_t device_id);
+/* IOTLB: returns the entry or NULL. */
+iotlb_entry *iotlb_lookup(riommu *m, bool gv, uint16_t gscid, bool pscv,
+                          uint32_t pscid, uint64_t iova);
+void iotlb_fill(riommu *m, const iotlb_entry *e);
+/* IOTINVAL.VMA semantics (q "IOTINVAL.VMA operands and operations" and the
+ * NL / S extensions): av with [addr, addr+len) range; nl also drops non-leaf
+ * walk-cache entries for that range. */
+void iotlb_inval_vma(riommu *m, bool gv, uint16_t gscid, bool pscv,
+                     uint32_t pscid, bool av, uint64_t addr, uint64_t len, bool nl);
+/* IOTINVAL.GVMA: entries of VM address spaces (gv: only gscid). */
+void iotlb_inval_gvma(riommu *m, bool gv, uint16_t gscid, bool av,
+                      uint64_t addr, uint64_t len);
+/* Walk cache */
+bool walkc_lookup(riommu *m, bool gv, uint16_t gscid, uint32_t pscid,
+                  uint64_t iova, unsigned level, uint64_t *pte, bool *global);
+void walkc_fill(riommu *m, bool gv, uint16_t gscid, uint32_t pscid,
+                uint64_t iova, unsigned level, uint64_t pte, bool global);
+
+/* ---- translate.c ---------------------------------------------------------- */
+
+/* Report a fault: build the record, honour DTF, write it to the FQ, call the
+ * observer. Returns true when a record was written. `dtf` is DC.tc.DTF when a
+ * valid DC was located, else false. */
+bool fault_report(riommu *m, const riommu_fault_record *rec, bool dtf);
+/* The translation process without request validation or clock advance;
+ * used by riommu_translate, riommu_dma and the debug interface. */
+void translate_process(riommu *m, const riommu_request *req, riommu_response *rsp);
+
+/* ---- cmdq.c --------------------------------------------------------------- */
+
+/* Has the command queue work it could do now? */
+bool cmdq_runnable(const riommu *m);
+/* Execute one command; returns false when nothing was executed. */
+bool cmdq_execute_one(riommu *m);
+/* Validate and decode helpers exposed for tests of encodings. */
+bool cmdq_is_legal(const riommu *m, const uint64_t cmd[2]);
+void cmdq_schedule(riommu *m); /* (re)arm command execution after state changes */
+uint32_t queue_mask(const riommu *m, uint32_t base_off); /* entries - 1 */
+uint64_t queue_base_pa(const riommu *m, uint32_t base_off);
+
+/* ---- faultq.c ------------------------------------------------------------- */
+
+/* Append a record to the FQ (q "Fault/Event-Queue"). Returns true when
+ * written; sets fqof / fqmf as the spec says. */
+bool faultq_write(riommu *m, const riommu_fault_record *rec);
+
+/* ---- intr.c --------------------------------------------------------------- */
+
+/* Re-evaluate every interrupt-pending condition and the wires. */
+void intr_update(riommu *m);
+/* An edge-type source fired (new FQ or PQ record, HPM overflow). */
+void intr_event(riommu *m, unsigned cause);
+/* A masked vector may have become unmasked. */
+void intr_vector_unmasked(riommu *m, unsigned vector);
+void intr_reset(riommu *m);
+
+/* ---- hpm.c ---------------------------------------------------------------- */
+
+enum hpm_event {
+    HPM_EV_UNTRANSLATED = 1,
+    HPM_EV_TRANSLATED = 2,
+    HPM_EV_ATS = 3,
+    HPM_EV_TLB_MISS = 4,
+    HPM_EV_DDT_WALK = 5,
+    HPM_EV_PDT_WALK = 6,
+    HPM_EV_S1_WALK = 7,
+    HPM_EV_S2_WALK = 8,
+    HPM_EV_MAX = 8
+};
+
+typedef struct hpm_ids {
+    uint32_t did, pid;
+    bool pv;
+    bool pscv, gscv;
+    uint32_t pscid;
+    uint16_t gscid;
+} hpm_ids;
+
+void hpm_count(riommu *m, unsigned event, const hpm_ids *ids);
+void hpm_advance_cycles(riommu *m, uint64_t cycles);
+
+/* ---- debug.c -------------------------------------------------------------- */
+
+void debug_start(riommu *m); /* tr_req_ctl.Go/Busy was set */
+void debug_complete(riommu *m);
+
+/* ---- iommu.c -------------------------------------------------------------- */
+
+/* Run internal work that is due at m->now (BUSY completions, commands). */
+void model_run_due(riommu *m);
+/* Cycle of the next pending internal event, or UINT64_MAX. */
+uint64_t model_next_event(const riommu *m);
+
+#define OBS(m, hook, ...)                                                      \
+    do {                                                                       \
+        if ((m)->obs.hook)                                                     \
+            (m)->obs.hook((m)->obs.ctx, __VA_ARGS__);                          \
+    } while (0)
+
+#endif /* RIOMMU_INTERNAL_H */
