@@ -43,8 +43,12 @@ static void send_msi(riommu *m, unsigned v)
     else if (m->host.msi)
         s = m->host.msi(m->host.ctx, addr, data);
     else {
-        uint8_t b[4] = {(uint8_t)data, (uint8_t)(data >> 8), (uint8_t)(data >> 16),
-                        (uint8_t)(data >> 24)};
+        /* regs fctl.BE: accesses "for MSI generation" are big-endian when
+         * BE = 1. (The msi hook above receives the data value.) */
+        bool be = fctl_be(m);
+        uint8_t b[4];
+        for (unsigned i = 0; i < 4; i++)
+            b[be ? 3 - i : i] = (uint8_t)(data >> (8 * i));
         s = m->host.mem_write(m->host.ctx, addr, b, 4, RIOMMU_ACC_IOMMU_MSI);
     }
     if (s != RIOMMU_MEM_OK && m->intr_depth < 2) {

@@ -17,16 +17,21 @@
  *     device_id / GSCID / PSCID / global as the invalidation rules require,
  *     with configurable geometry and replacement policy.
  *   - Command queue with IOTINVAL.VMA (incl. NL and S extensions),
- *     IOTINVAL.GVMA, IODIR.INVAL_DDT / INVAL_PDT, IOFENCE.C (PR, PW, AV, WSI),
- *     illegal-command and memory-fault stalls.
- *   - Fault queue (records, overflow, memory fault), page-request queue
- *     registers, ipsr / icvec / msi_cfg_tbl, wired and message interrupts.
+ *     IODIR.INVAL_DDT, IOFENCE.C (PR, PW, AV, WSI), illegal-command and
+ *     memory-fault stalls; IOTINVAL.GVMA, IODIR.INVAL_PDT and ATS commands
+ *     are unsupported (cmd_ill) while their capabilities are absent.
+ *   - Fault queue (records, overflow, memory fault), ipsr / icvec /
+ *     msi_cfg_tbl, wired and message interrupts.
+ *   - HPM (iohpmcycles, event counters with ID filters), the debug
+ *     translation-request interface, QoS IDs (iommu_qosid, DC.ta RCID/MCID).
  *
- * WHAT IT DOES NOT DO YET (rejected by riommu_config_check when configured)
+ * WHAT IT DOES NOT DO YET (riommu_config_check refuses the capabilities)
  *   - Second-stage translation (Sv32x4..Sv57x4), process directories
- *     (PD8/PD17/PD20), MSI address translation and MRIF, ATS / PRI / T2GPA,
- *     HPM event counting, the debug translation interface, QoS IDs.
- *     The walker, contexts and cache tags are already shaped for them.
+ *     (PD8/PD17/PD20), MSI address translation with MRIF (MSI_MRIF,
+ *     AMO_MRIF), ATS / PRI / T2GPA and so the page-request queue.
+ *     MSI_FLAT is accepted: extended device contexts are walked and
+ *     checked, and msiptp must be Off because iohgatp can only be Bare.
+ *     The walker, contexts and cache tags are already shaped for these.
  *
  * Threading: a model instance is not thread-safe; use one thread per
  * instance. There is no global state: instances are independent.
@@ -94,8 +99,9 @@ typedef enum riommu_mem_status {
  *   model performs read, compare and write (atomic within one instance).
  * wire: set the level of wired interrupt vector `vector` (0..15). Called
  *   only on a level change. Optional.
- * msi: an IOMMU-originated MSI (4-byte `data` written at `addr`). Optional:
- *   when NULL the model uses mem_write with RIOMMU_ACC_IOMMU_MSI.
+ * msi: an IOMMU-originated MSI (4-byte `data` written at `addr`); `data` is
+ *   the value, the host applies its own byte order. Optional: when NULL the
+ *   model uses mem_write with RIOMMU_ACC_IOMMU_MSI, in fctl.BE byte order.
  */
 typedef struct riommu_host_ops {
     void *ctx;
