@@ -118,7 +118,9 @@ typedef struct walkc_entry {
     uint8_t level;    /* level of the cached non-leaf PTE (>= 1) */
     uint16_t gscid;
     uint32_t pscid;
-    uint64_t vtag;    /* iova >> (12 + 9 * level) (10 for Sv32 level 1) */
+    uint64_t vtag;    /* iova >> (12 + 9 * level) for every mode: for Sv32
+                         (10-bit VPNs) the tag is finer than the entry's
+                         reach, so Sv32 entries are merely shared less */
     uint64_t pte;
     uint64_t stamp;
 } walkc_entry;

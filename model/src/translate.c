@@ -221,11 +221,9 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
     }
     unsigned smode = (unsigned)RIOMMU_FIELD_GET(iosatp, RIOMMU_FSC_MODE);
     if (smode == RIOMMU_IOSATP_MODE_BARE) {
-        /* Second stage is Bare too (no Sv*x4 configured): pass through. */
-        if (!mem_pa_ok(m, req->iova, 1)) {
-            fail(m, req, rsp, walk_access_fault_cause(req->access), dtf, 0);
-            goto out;
-        }
+        /* Second stage is Bare too (no Sv*x4 configured): pass through.
+         * Like ddtp Bare, a pass-through address is not checked against
+         * PAS: that is the IO bridge's PMA check (impl-defined choice). */
         identity(rsp, req->iova);
         goto out;
     }
