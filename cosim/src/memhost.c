@@ -2,7 +2,7 @@
  * memhost.c - sparse physical memory host for libriommu (see memhost.h).
  * Pages live in an open-addressing hash table keyed by page number.
  */
-#include "memhost.h"
+#include "riommu/memhost.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@ struct memhost {
     size_t cap, used, max_pages;
     uint16_t wires;
     uint64_t msis;
+    uint32_t msi_bits;
 };
 
 memhost *memhost_create(size_t max_pages)
@@ -160,6 +161,13 @@ uint64_t memhost_r64(memhost *h, uint64_t pa)
 uint16_t memhost_wires(const memhost *h) { return h->wires; }
 uint64_t memhost_msi_count(const memhost *h) { return h->msis; }
 
+uint32_t memhost_take_msis(memhost *h)
+{
+    uint32_t b = h->msi_bits;
+    h->msi_bits = 0;
+    return b;
+}
+
 static riommu_mem_status op_read(void *ctx, uint64_t pa, void *buf, size_t len,
                                  riommu_access_kind kind)
 {
@@ -188,6 +196,8 @@ static riommu_mem_status op_msi(void *ctx, uint64_t addr, uint32_t data)
 {
     memhost *h = ctx;
     h->msis++;
+    if (data < 32)
+        h->msi_bits |= 1u << data;
     uint8_t b[4] = {(uint8_t)data, (uint8_t)(data >> 8), (uint8_t)(data >> 16),
                     (uint8_t)(data >> 24)};
     return memhost_write(h, addr, b, 4) ? RIOMMU_MEM_OK : RIOMMU_MEM_ACCESS_FAULT;

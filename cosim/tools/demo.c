@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memhost.h"
+#include "riommu/memhost.h"
 
 typedef struct demo {
     riommu *m;

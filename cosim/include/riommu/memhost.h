@@ -31,5 +31,8 @@ uint64_t memhost_r64(memhost *h, uint64_t pa);
 /* Wire levels (bit per vector) and the number of MSIs received. */
 uint16_t memhost_wires(const memhost *h);
 uint64_t memhost_msi_count(const memhost *h);
+/* MSIs whose data value is below 32, as a bit mask of data values, since
+ * the last call (the platform programs msi_cfg_tbl with data = vector). */
+uint32_t memhost_take_msis(memhost *h);
 
 #endif
