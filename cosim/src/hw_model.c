@@ -1,33 +1,19 @@
 /*
  * hw_model.c - riommu_hw_ops over the in-process model (see hw_model.h).
- * Allocations are kept in an array sorted by physical address; freed
- * ranges are reused first-fit.
+ * CPU-side buffers come from dmamem.
  */
 #include "riommu/hw_model.h"
 
+#include "dmamem.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct region {
-    uint64_t pa;
-    size_t size;
-    uint8_t *cpu;
-    bool fixed; /* map_phys: not from the DMA window */
-} region;
-
-typedef struct hole {
-    uint64_t pa, size;
-} hole;
 
 struct riommu_hwm {
     riommu *m;
     memhost *mem;
     riommu_hwm_config cfg;
-    region *r;
-    size_t nr, cap;
-    hole *holes;
-    size_t nholes, hcap;
-    uint64_t bump;
+    dmamem *dm;
     uint32_t pending_irqs;
     riommu_hwm_stats st;
 };
@@ -53,7 +39,11 @@ riommu_hwm *riommu_hwm_create(riommu *m, memhost *mem, const riommu_hwm_config *
         riommu_hwm_config_default(&h->cfg);
     if (!h->cfg.cycles_per_us)
         h->cfg.cycles_per_us = 1;
-    h->bump = h->cfg.dma_base;
+    h->dm = dmamem_create(h->cfg.dma_base, h->cfg.dma_size);
+    if (!h->dm) {
+        free(h);
+        return NULL;
+    }
     return h;
 }
 
@@ -61,121 +51,31 @@ void riommu_hwm_destroy(riommu_hwm *h)
 {
     if (!h)
         return;
-    for (size_t i = 0; i < h->nr; i++)
-        free(h->r[i].cpu);
-    free(h->r);
-    free(h->holes);
+    dmamem_destroy(h->dm);
     free(h);
-}
-
-/* Region containing pa, or NULL. */
-static region *find(riommu_hwm *h, uint64_t pa)
-{
-    size_t lo = 0, hi = h->nr;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (h->r[mid].pa + h->r[mid].size <= pa)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < h->nr && h->r[lo].pa <= pa && pa < h->r[lo].pa + h->r[lo].size)
-        return &h->r[lo];
-    return NULL;
-}
-
-static bool insert(riommu_hwm *h, region nr)
-{
-    if (h->nr == h->cap) {
-        size_t nc = h->cap ? h->cap * 2 : 64;
-        region *n = realloc(h->r, nc * sizeof *n);
-        if (!n)
-            return false;
-        h->r = n;
-        h->cap = nc;
-    }
-    size_t i = h->nr;
-    while (i > 0 && h->r[i - 1].pa > nr.pa) {
-        h->r[i] = h->r[i - 1];
-        i--;
-    }
-    h->r[i] = nr;
-    h->nr++;
-    return true;
-}
-
-static bool add_hole(riommu_hwm *h, uint64_t pa, uint64_t size)
-{
-    if (h->nholes == h->hcap) {
-        size_t nc = h->hcap ? h->hcap * 2 : 64;
-        hole *n = realloc(h->holes, nc * sizeof *n);
-        if (!n)
-            return false;
-        h->holes = n;
-        h->hcap = nc;
-    }
-    h->holes[h->nholes].pa = pa;
-    h->holes[h->nholes].size = size;
-    h->nholes++;
-    return true;
 }
 
 static bool hw_alloc(void *ctx, size_t size, size_t align, riommu_dma_mem *out)
 {
     riommu_hwm *h = ctx;
-    if (size == 0 || align < 4096 || (align & (align - 1)))
+    if (!dmamem_alloc(h->dm, size, align, out))
         return false;
-    size = (size + 4095) & ~(size_t)4095;
-    uint64_t pa = 0;
-    bool got = false;
-    for (size_t i = 0; i < h->nholes; i++) {
-        hole *o = &h->holes[i];
-        if (o->size == size && !(o->pa & (align - 1))) {
-            pa = o->pa;
-            *o = h->holes[--h->nholes];
-            got = true;
-            break;
-        }
-    }
-    if (!got) {
-        pa = (h->bump + align - 1) & ~(uint64_t)(align - 1);
-        if (pa + size > h->cfg.dma_base + h->cfg.dma_size)
-            return false;
-        h->bump = pa + size;
-    }
-    uint8_t *cpu = calloc(1, size);
-    if (!cpu)
-        return false;
-    region r = {pa, size, cpu, false};
-    if (!insert(h, r)) {
-        free(cpu);
-        return false;
-    }
     /* Fresh memory is zero on both sides. */
     static const uint8_t zero[4096];
-    for (size_t off = 0; off < size; off += 4096)
-        memhost_write(h->mem, pa + off, zero, 4096);
-    out->cpu = cpu;
-    out->pa = pa;
-    out->size = size;
+    for (size_t off = 0; off < out->size; off += 4096)
+        memhost_write(h->mem, out->pa + off, zero, 4096);
     h->st.allocs++;
     h->st.live_allocs++;
-    h->st.live_bytes += size;
+    h->st.live_bytes += out->size;
     return true;
 }
 
 static void hw_free(void *ctx, const riommu_dma_mem *mem)
 {
     riommu_hwm *h = ctx;
-    region *r = find(h, mem->pa);
-    if (!r || r->pa != mem->pa || r->fixed)
+    size_t size = dmamem_free(h->dm, mem->pa);
+    if (!size)
         return;
-    size_t i = (size_t)(r - h->r);
-    uint64_t pa = r->pa, size = r->size;
-    free(r->cpu);
-    memmove(&h->r[i], &h->r[i + 1], (h->nr - i - 1) * sizeof *h->r);
-    h->nr--;
-    add_hole(h, pa, size);
     h->st.frees++;
     h->st.live_allocs--;
     h->st.live_bytes -= size;
@@ -184,35 +84,21 @@ static void hw_free(void *ctx, const riommu_dma_mem *mem)
 static bool hw_map_phys(void *ctx, uint64_t pa, size_t size, riommu_dma_mem *out)
 {
     riommu_hwm *h = ctx;
-    region *r = find(h, pa);
-    if (r) {
-        out->cpu = r->cpu + (pa - r->pa);
-        out->pa = pa;
-        out->size = size;
-        return pa + size <= r->pa + r->size;
-    }
-    uint8_t *cpu = calloc(1, size);
-    if (!cpu)
+    bool fresh;
+    if (!dmamem_map_fixed(h->dm, pa, size, out, &fresh))
         return false;
-    memhost_read(h->mem, pa, cpu, size);
-    region nr = {pa, size, cpu, true};
-    if (!insert(h, nr)) {
-        free(cpu);
-        return false;
-    }
-    out->cpu = cpu;
-    out->pa = pa;
-    out->size = size;
+    if (fresh)
+        memhost_read(h->mem, pa, out->cpu, size);
     return true;
 }
 
 static void hw_sync_to_device(void *ctx, uint64_t pa, size_t len)
 {
     riommu_hwm *h = ctx;
-    region *r = find(h, pa);
-    if (!r || pa + len > r->pa + r->size)
+    const uint8_t *cpu = dmamem_cpu(h->dm, pa, len);
+    if (!cpu)
         return;
-    memhost_write(h->mem, pa, r->cpu + (pa - r->pa), len);
+    memhost_write(h->mem, pa, cpu, len);
     h->st.publishes++;
     h->st.publish_bytes += len;
 }
@@ -220,18 +106,17 @@ static void hw_sync_to_device(void *ctx, uint64_t pa, size_t len)
 static void hw_sync_for_cpu(void *ctx, uint64_t pa, size_t len)
 {
     riommu_hwm *h = ctx;
-    region *r = find(h, pa);
-    if (!r || pa + len > r->pa + r->size)
+    uint8_t *cpu = dmamem_cpu(h->dm, pa, len);
+    if (!cpu)
         return;
-    memhost_read(h->mem, pa, r->cpu + (pa - r->pa), len);
+    memhost_read(h->mem, pa, cpu, len);
     h->st.consumes++;
 }
 
 static void *heap_phys_to_virt(void *ctx, uint64_t pa)
 {
     riommu_hwm *h = ctx;
-    region *r = find(h, pa);
-    return r ? r->cpu + (pa - r->pa) : NULL;
+    return dmamem_cpu(h->dm, pa, 1);
 }
 
 static uint32_t mr32(void *ctx, uint32_t off)
