@@ -93,7 +93,7 @@ bool cmdq_is_legal(const riommu *m, const uint64_t cmd[2])
             return false;
         return true;
     case RIOMMU_CMD_OP_IODIR:
-        if (fn == RIOMMU_CMD_FUNC_IODIR_INVAL_DDT) {
+        if (fn == RIOMMU_CMD_FUNC_IODIR_INVAL_DDT && !defect(m, RIOMMU_DEFECT_IGNORE_DDT_INVAL)) {
             /* PID is reserved for INVAL_DDT. */
             return !(d0 & (RIOMMU_IODIR_D0_RESERVED | RIOMMU_IODIR_PID)) && d1 == 0;
         }
@@ -157,6 +157,9 @@ static void exec_iotinval(riommu *m, const uint64_t cmd[2])
         decode_range(m, cmd[1], &addr, &len);
     if (av && len == 0)
         av = false; /* whole-space range: same as AV=0 */
+    if ((pscv && defect(m, RIOMMU_DEFECT_IGNORE_PSCID_INVAL)) ||
+        (av && defect(m, RIOMMU_DEFECT_IGNORE_ADDR_INVAL)))
+        return;
     if (fn == RIOMMU_CMD_FUNC_IOTINVAL_VMA)
         iotlb_inval_vma(m, gv, gscid, pscv, pscid, av, addr, len, nl);
     else
@@ -168,7 +171,8 @@ static bool exec_iofence(riommu *m, const uint64_t cmd[2])
 {
     if (cmd[0] & RIOMMU_IOFENCE_AV) {
         uint64_t pa = RIOMMU_FIELD_GET(cmd[1], RIOMMU_IOFENCE_ADDR) << 2;
-        uint32_t data = (uint32_t)RIOMMU_FIELD_GET(cmd[0], RIOMMU_IOFENCE_DATA);
+        uint32_t data = (uint32_t)RIOMMU_FIELD_GET(cmd[0], RIOMMU_IOFENCE_DATA) +
+                        (defect(m, RIOMMU_DEFECT_FENCE_DATA) ? 1u : 0u);
         if (mem_store32(m, pa, fctl_be(m), RIOMMU_ACC_FENCE_DATA, data) != RIOMMU_MEM_OK)
             return false;
     }
@@ -221,6 +225,8 @@ bool cmdq_execute_one(riommu *m)
         if (m->has_obs)
             OBS(m, command, cmd, head, true);
         set_cq_error(m, RIOMMU_CQCSR_CMD_ILL);
+        if (defect(m, RIOMMU_DEFECT_CQ_ILL_ADVANCE))
+            reg_set(m, RIOMMU_REG_CQH, (head + 1u) & mask);
         return true;
     }
     m->st.commands[op < 8 ? op : 0][fn]++;

@@ -35,6 +35,8 @@ bool faultq_write(riommu *m, const riommu_fault_record *rec)
                 hdr |= RIOMMU_FQ_HDR_PRIV;
         }
     }
+    if (defect(m, RIOMMU_DEFECT_DROP_RECORD) && (m->defect_count++ & 1))
+        return false;
     uint64_t words[4] = {hdr, 0, rec->iotval, rec->iotval2};
     uint8_t buf[RIOMMU_FQ_REC_SIZE];
     bool be = fctl_be(m);
@@ -47,7 +49,8 @@ bool faultq_write(riommu *m, const riommu_fault_record *rec)
         intr_update(m);
         return false;
     }
-    reg_set(m, RIOMMU_REG_FQT, (tail + 1u) & mask);
+    reg_set(m, RIOMMU_REG_FQT,
+            (tail + (defect(m, RIOMMU_DEFECT_FQT_SKIP) ? 2u : 1u)) & mask);
     intr_event(m, RIOMMU_INTR_FQ);
     return true;
 }

@@ -172,6 +172,8 @@ struct riommu {
     /* HPM */
     uint64_t hpm_cycles_frac;
 
+    uint64_t defect_count; /* RIOMMU_DEFECT_DROP_RECORD alternation */
+
     riommu_stats st;
 };
 
@@ -182,6 +184,7 @@ static inline bool cap_has(const riommu *m, uint64_t bit)
 {
     return (m->cfg.capabilities & bit) != 0;
 }
+static inline bool defect(const riommu *m, uint32_t d) { return (m->cfg.defects & d) != 0; }
 static inline unsigned cap_pas(const riommu *m)
 {
     return (unsigned)RIOMMU_FIELD_GET(m->cfg.capabilities, RIOMMU_CAP_PAS);

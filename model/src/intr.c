@@ -34,7 +34,8 @@ static void send_msi(riommu *m, unsigned v)
         return;
     }
     uint64_t addr = reg_get(m, RIOMMU_REG_MSI_ADDR(v)) & RIOMMU_MSI_ADDR_MASK;
-    uint32_t data = (uint32_t)reg_get(m, RIOMMU_REG_MSI_DATA(v));
+    uint32_t data = (uint32_t)reg_get(m, RIOMMU_REG_MSI_DATA(v)) +
+                    (defect(m, RIOMMU_DEFECT_MSI_DATA) ? 1u : 0u);
     riommu_mem_status s;
     m->st.msis_sent++;
     m->st.mem_accesses[RIOMMU_ACC_IOMMU_MSI]++;

@@ -147,6 +147,9 @@ bool riommu_config_check(const riommu_config *cfg, char *err, size_t errlen)
     if (cfg->hpm_counter_bits < 32 || cfg->hpm_counter_bits > 64)
         return errf(err, errlen, "hpm_counter_bits: %u outside 32..64",
                     cfg->hpm_counter_bits);
+    if (cfg->defects & ~(uint32_t)RIOMMU_DEFECT_ALL)
+        return errf(err, errlen, "defects: unknown bits 0x%x",
+                    cfg->defects & ~(uint32_t)RIOMMU_DEFECT_ALL);
     if (cfg->rcid_bits > 12 || cfg->mcid_bits > 12)
         return errf(err, errlen, "rcid_bits/mcid_bits: at most 12");
     return cache_ok(&cfg->ddtc, "ddtc", err, errlen) &&

@@ -42,6 +42,19 @@ const char *riommu_cause_name(unsigned cause)
     }
 }
 
+const char *riommu_defect_name(uint32_t bit)
+{
+    static const char *names[] = {
+        "wrong-cause",       "ignore-pscid-inval", "ignore-addr-inval", "ignore-ddt-inval",
+        "wrong-iotval",      "wrong-did",          "drop-record",       "fqt-skip",
+        "no-d-update",       "no-canonical-check", "superpage-offset",  "fence-data",
+        "msi-data",          "ignore-u",           "cq-ill-advance",    "wrong-ttyp"};
+    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (bit == (1u << i))
+            return names[i];
+    return NULL;
+}
+
 const char *riommu_ttyp_name(unsigned ttyp)
 {
     switch (ttyp) {

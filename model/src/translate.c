@@ -67,13 +67,21 @@ static void fail(riommu *m, const riommu_request *req, riommu_response *rsp,
 {
     riommu_fault_record rec;
     memset(&rec, 0, sizeof rec);
+    if (defect(m, RIOMMU_DEFECT_WRONG_CAUSE))
+        cause = cause == RIOMMU_CAUSE_READ_PAGE_FAULT    ? RIOMMU_CAUSE_WRITE_PAGE_FAULT
+                : cause == RIOMMU_CAUSE_WRITE_PAGE_FAULT ? RIOMMU_CAUSE_READ_PAGE_FAULT
+                                                         : cause;
     rec.cause = cause;
     rec.ttyp = ttyp_of(req);
-    rec.did = req->device_id;
+    if (defect(m, RIOMMU_DEFECT_WRONG_TTYP) && rec.ttyp == RIOMMU_TTYP_UNTRANSLATED_WRITE)
+        rec.ttyp = RIOMMU_TTYP_UNTRANSLATED_READ;
+    rec.did = req->device_id ^ (defect(m, RIOMMU_DEFECT_WRONG_DID) ? 1u : 0u);
     rec.pv = req->pv;
     rec.pid = req->pv ? req->process_id : 0;
     rec.priv = req->pv && req->priv;
     rec.iotval = m->cfg.iotval_page_offset ? req->iova : req->iova & ~0xFFFull;
+    if (defect(m, RIOMMU_DEFECT_WRONG_IOTVAL))
+        rec.iotval += 0x1000;
     rec.iotval2 = iotval2;
     rsp->status = RIOMMU_RSP_FAULT;
     rsp->cause = cause;

@@ -112,7 +112,8 @@ void walk_translate(riommu *m, const walk_params *p, uint64_t va, walk_result *r
     const bool write = p->access == RIOMMU_WRITE;
     const uint64_t mem_lat = m->cfg.timing.mem_lat;
 
-    if (!levels || !va_in_range(va, va_bits, p->sxl, p->stage)) {
+    if (!levels || (!va_in_range(va, va_bits, p->sxl, p->stage) &&
+                    !defect(m, RIOMMU_DEFECT_NO_CANONICAL_CHECK))) {
         r->cause = pf;
         return;
     }
@@ -217,7 +218,7 @@ void walk_translate(riommu *m, const walk_params *p, uint64_t va, walk_result *r
         /* Permissions. Second-stage PTEs are checked as user accesses. */
         bool u = pte & RIOMMU_PTE_U;
         bool priv = p->stage == 1 && p->priv;
-        if (!priv && !u) {
+        if (!priv && !u && !defect(m, RIOMMU_DEFECT_IGNORE_U)) {
             r->cause = pf;
             return;
         }
@@ -244,9 +245,10 @@ void walk_translate(riommu *m, const walk_params *p, uint64_t va, walk_result *r
                 return;
             }
             uint64_t npte = pte | RIOMMU_PTE_A | (write ? RIOMMU_PTE_D : 0);
+            uint64_t stored = defect(m, RIOMMU_DEFECT_NO_D_UPDATE) ? npte & ~RIOMMU_PTE_D : npte;
             uint64_t seen = 0;
             riommu_mem_status s = mem_cas(m, pte_pa, p->be, sv32, RIOMMU_ACC_AD_UPDATE,
-                                          pte, npte, &seen);
+                                          pte, stored, &seen);
             r->cycles += (uint32_t)mem_lat;
             m->st.ad_updates++;
             if (s == RIOMMU_MEM_DATA_CORRUPTION) {
@@ -280,6 +282,8 @@ void walk_translate(riommu *m, const walk_params *p, uint64_t va, walk_result *r
         r->vbase = va & ~(size - 1);
         r->pbase = pbase;
         r->pa = pbase | (va & (size - 1));
+        if (defect(m, RIOMMU_DEFECT_SUPERPAGE_OFFSET) && size > 4096)
+            r->pa = pbase | (va & 0xFFF);
         r->pte = pte;
         r->level = (unsigned)i;
         r->global = global;

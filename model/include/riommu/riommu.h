@@ -145,6 +145,35 @@ typedef struct riommu_timing_config {
     uint32_t xlate_lat;    /* fixed pipeline cost of every translation (default 2) */
 } riommu_timing_config;
 
+/*
+ * Deliberately wrong behaviours (riommu_config.defects), for proving that
+ * co-simulation catches real bugs: a second model with defects runs beside a
+ * correct reference and every defect must show up as a mismatch. Never set
+ * them in a reference model. Each costs one predictable branch where it acts.
+ */
+typedef enum riommu_defect {
+    RIOMMU_DEFECT_WRONG_CAUSE = 1u << 0,        /* read/write page-fault causes swapped (13<->15) */
+    RIOMMU_DEFECT_IGNORE_PSCID_INVAL = 1u << 1, /* IOTINVAL.VMA with PSCV=1 does nothing */
+    RIOMMU_DEFECT_IGNORE_ADDR_INVAL = 1u << 2,  /* IOTINVAL.VMA with AV=1 does nothing */
+    RIOMMU_DEFECT_IGNORE_DDT_INVAL = 1u << 3,   /* IODIR.INVAL_DDT does nothing */
+    RIOMMU_DEFECT_WRONG_IOTVAL = 1u << 4,       /* iotval one page too high */
+    RIOMMU_DEFECT_WRONG_DID = 1u << 5,          /* fault-record DID with bit 0 flipped */
+    RIOMMU_DEFECT_DROP_RECORD = 1u << 6,        /* every second fault record silently lost */
+    RIOMMU_DEFECT_FQT_SKIP = 1u << 7,           /* fqt advances by two per record */
+    RIOMMU_DEFECT_NO_D_UPDATE = 1u << 8,        /* A/D update never writes D */
+    RIOMMU_DEFECT_NO_CANONICAL_CHECK = 1u << 9, /* non-canonical IOVAs translate (aliased) */
+    RIOMMU_DEFECT_SUPERPAGE_OFFSET = 1u << 10,  /* superpage PA keeps only the 4 KiB offset */
+    RIOMMU_DEFECT_FENCE_DATA = 1u << 11,        /* IOFENCE.C AV writes DATA + 1 */
+    RIOMMU_DEFECT_MSI_DATA = 1u << 12,          /* MSIs carry data + 1 */
+    RIOMMU_DEFECT_IGNORE_U = 1u << 13,          /* PTE U bit not checked */
+    RIOMMU_DEFECT_CQ_ILL_ADVANCE = 1u << 14,    /* cqh moves past an illegal command */
+    RIOMMU_DEFECT_WRONG_TTYP = 1u << 15,        /* writes reported with a read TTYP */
+    RIOMMU_DEFECT_ALL = (1u << 16) - 1
+} riommu_defect;
+
+/* Name of a single defect bit ("wrong-cause", ...); NULL if unknown. */
+const char *riommu_defect_name(uint32_t bit);
+
 typedef struct riommu_config {
     /* The capabilities register value. Fields the model cannot honour yet
      * make riommu_config_check fail (see the header comment). Default:
@@ -181,6 +210,7 @@ typedef struct riommu_config {
                                    on/off, command execution) complete within
                                    the MMIO access, as QEMU does; default false */
     uint32_t seed;              /* PRNG seed for RANDOM replacement */
+    uint32_t defects;           /* riommu_defect bits; 0 (correct) by default */
 
     /* --- IOATC geometry --- */
     riommu_cache_config ddtc;   /* device contexts; default 64 x 4-way LRU */
