@@ -1,0 +1,73 @@
+/*
+ * report.h - mismatch records rendered at the edge (DESIGN.md §2.3 rule 6):
+ * human text, JSON (--report) and JUnit XML (--junit), and waiver files.
+ */
+#ifndef RIOMMU_REPORT_H
+#define RIOMMU_REPORT_H
+
+#include <stdio.h>
+
+#include "riommu/cosim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One run (a scenario or a random seed) and what it found. */
+typedef struct riommu_report_case {
+    const char *name;                 /* scenario path, "seed 17", ... */
+    const char *reproduce;            /* one command line that reproduces it */
+    const char *const *backends;      /* backend names, reference first */
+    unsigned nbackends;
+    const riommu_mismatch *mm;        /* records (may be fewer than counted) */
+    size_t nmm;
+    uint64_t unwaived, waived, skipped;
+    bool all_skipped;                 /* no step could run on the backends */
+    double seconds;
+} riommu_report_case;
+
+/* "backend B, step S, t=C us: KIND WHERE: expected X, got Y [waived: W]"
+ * per record, then the reproduction command when anything is unwaived. */
+void riommu_report_text(FILE *out, const riommu_report_case *c);
+
+/* A JSON document {"cases":[...], "totals":{...}}; every string escaped. */
+void riommu_report_json(FILE *out, const riommu_report_case *cases, size_t n);
+
+/* A JUnit XML <testsuite> with one <testcase> per case; unwaived mismatches
+ * become a <failure>, waived ones are listed in <system-out>, a case whose
+ * every step was skipped is <skipped/>. */
+void riommu_report_junit(FILE *out, const char *suite, const riommu_report_case *cases,
+                         size_t n);
+
+/* ---- waivers ---------------------------------------------------------------- */
+
+typedef struct riommu_waiver_rule {
+    char name[48];
+    char backend[24];
+    riommu_mm_kind kind;   /* RIOMMU_MM_KIND_COUNT: any kind */
+    char where[48];        /* substring of the record's `where`; "" = any */
+    char spec[96];         /* the spec section that justifies it (required) */
+    char reason[200];      /* why (required) */
+} riommu_waiver_rule;
+
+/*
+ * Parse a waiver file: one rule per line,
+ *   NAME backend=B kind=K [where="..."] spec="..." reason="..."
+ * with `#` comments and blank lines. K is a riommu_mm_kind_name or "any".
+ * Returns the number of rules (>= 0) written to out[0..max-1], or -1 with
+ * "file:line: message" in err.
+ */
+int riommu_waivers_parse(const char *path, riommu_waiver_rule *out, size_t max, char *err,
+                         size_t errlen);
+
+/* Install rules into an engine; returns false if its table is full. */
+bool riommu_waivers_apply(riommu_cosim *c, const riommu_waiver_rule *r, size_t n);
+
+/* Parse a kind name; RIOMMU_MM_KIND_COUNT for "any"; -1 if unknown. */
+int riommu_mm_kind_parse(const char *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
