@@ -1,7 +1,8 @@
 # riommu - top-level commands. The build itself is CMake (CMakePresets.json);
 # this file only sequences set-up, configure, build and test.
 #
-#   make run       set up if needed, build, run the main job (`riommu demo`)
+#   make run       set up if needed, build, run the main job (`riommu run`: the
+#                  built-in default scenario through the reference driver)
 #   make test      every test: release ctest, debug (ASan+UBSan) ctest, valgrind
 #   make coverage  coverage build, ctest, gcovr summary of model/src
 #   make setup     install missing Debian packages (scripts/setup.sh)
@@ -39,8 +40,8 @@ build: setup $(BUILD)/release/build.ninja
 	$(CMAKE) --build --preset release --parallel $(JOBS)
 
 run: build
-	@echo "==> run: riommu demo"
-	$(BUILD)/release/riommu demo
+	@echo "==> run: riommu run"
+	$(BUILD)/release/riommu run
 
 # The stages are chained so that they run in this order even under make -j.
 test: test-valgrind
@@ -56,11 +57,13 @@ test-debug: test-release $(BUILD)/debug/build.ninja
 	$(CTEST) --preset debug --parallel $(JOBS)
 
 test-valgrind: test-debug
-	@echo "==> test 3/3: valgrind memcheck of the model tests (release build)"
+	@echo "==> test 3/3: valgrind memcheck of the model and driver tests and the default run (release build)"
 	@test -x $(BUILD)/release/riommu_model_tests || \
 	  { echo "error: $(BUILD)/release/riommu_model_tests was not built" \
 	         "(no tests/model/*.cpp?)" >&2; exit 1; }
 	$(VALGRIND) $(VALGRIND_FLAGS) $(BUILD)/release/riommu_model_tests --gtest_brief=1
+	$(VALGRIND) $(VALGRIND_FLAGS) $(BUILD)/release/riommu_driver_tests --gtest_brief=1
+	$(VALGRIND) $(VALGRIND_FLAGS) $(BUILD)/release/riommu run -q >/dev/null
 
 coverage: setup $(BUILD)/coverage/build.ninja
 	@echo "==> coverage: build"

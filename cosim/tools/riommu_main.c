@@ -1,31 +1,300 @@
 /*
- * riommu_main.c - the `riommu` command-line tool.
+ * riommu_main.c - the `riommu` command-line tool: argument handling and
+ * dispatch only.
  *
- *   riommu demo        run the main job on the embedded model
- *   riommu --help      this text; riommu CMD --help for a command
+ *   riommu run [OPTIONS] [SCENARIO...]   scenarios through the reference driver on the model
+ *   riommu demo                          the built-in default scenario (alias of `run`)
+ *   riommu decode KIND HEX...            name every field of a value
+ *   riommu --help | help [COMMAND]       usage
  *
- * Exit status: 0 success, 1 expectations failed (mismatches), 2 usage error.
+ * Exit status: 0 success, 1 expectations failed (mismatches), 2 usage or
+ * parse errors.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "demo.h"
+#include "decode.h"
+#include "default_scenario.h"
+#include "report.h"
+#include "run.h"
+#include "scenario.h"
 
 static void usage(FILE *o)
 {
     fputs("usage: riommu COMMAND [ARGS]\n"
           "\n"
-          "A verification kit for RISC-V IOMMUs (spec release 20260222).\n"
+          "A verification kit for RISC-V IOMMUs (spec release 20260222): a C model of\n"
+          "the IOMMU and a reference driver that programs it the way Linux does.\n"
           "\n"
           "commands:\n"
-          "  demo       bring up the C model the way Linux does, attach devices,\n"
-          "             map 4 KiB and 2 MiB pages, run device DMA, show a fault\n"
-          "             record, unmap with invalidation, and print a summary\n"
-          "  help       show this text\n"
+          "  run [OPTIONS] [SCENARIO...]\n"
+          "             run scenario files through the reference driver on the model;\n"
+          "             with no file, the built-in default scenario (bring-up, an\n"
+          "             identity device, two paging domains, 4 KiB and 2 MiB pages,\n"
+          "             DMA, a fault drained and decoded, unmap + invalidation, the\n"
+          "             stale IOVA faulting, shutdown) and a summary\n"
+          "  demo       the built-in default scenario (same as `riommu run`)\n"
+          "  decode KIND HEX...\n"
+          "             name every field of a register value (ddtp, capabilities,\n"
+          "             cqcsr, ...), a device or process context, a PTE, a command\n"
+          "             or a fault record\n"
+          "  help [COMMAND]\n"
+          "             this text, or a command's\n"
           "\n"
-          "The last line of a job is 'mismatches: N, waived: W, skipped: S';\n"
-          "the exit status is 0 only when N is 0 (2 for usage errors).\n",
+          "`riommu COMMAND --help` documents each command. The scenario language is\n"
+          "documented in docs/scenarios.md.\n"
+          "\n"
+          "The last line of `run` is 'mismatches: N, waived: W, skipped: S'.\n"
+          "exit status: 0 no mismatches, 1 mismatches, 2 usage or parse errors.\n",
           o);
+}
+
+static void run_usage(FILE *o)
+{
+    fputs(
+        "usage: riommu run [OPTIONS] [SCENARIO...]\n"
+        "\n"
+        "Runs each scenario file (or '-' for standard input) on a fresh model with\n"
+        "the reference driver, checks every expectation and prints a step log, the\n"
+        "decoded fault records and a summary per scenario (translations, faults by\n"
+        "cause, cache hit rates, commands by opcode). Without a file it runs the\n"
+        "built-in default scenario. All files are parsed before anything runs: a\n"
+        "parse error prints 'file:line: message' on stderr and exits 2.\n"
+        "A failed expectation prints 'file:line: expected ..., got ...'. The last\n"
+        "line is 'mismatches: N, waived: W, skipped: S'.\n"
+        "\n"
+        "options:\n"
+        "  -q, --quiet           only mismatches and one result line per scenario\n"
+        "  --no-summary          no summary block\n"
+        "  --trace               print every shim operation (MMIO, publications, ...)\n"
+        "  -x, --stop-on-mismatch  stop a scenario at its first mismatch\n"
+        "  --check               parse only: exit 0 if every scenario parses\n"
+        "  --print-default       print the default scenario's text and exit\n"
+        "  -h, --help            this text\n"
+        "\n"
+        "scenario language (full reference: docs/scenarios.md)\n"
+        "  One statement per line; '#' starts a comment. Numbers: decimal, 0x hex,\n"
+        "  0b binary, '_' separators, K/M/G/T suffixes (powers of 1024).\n"
+        "  model (before the first action):\n"
+        "    config caps [VALUE] [+NAME|-NAME|IGS=msi|wsi|both|PAS=N|version=N]...\n"
+        "    config ddtc|pdtc|iotlb|walkc entries=N assoc=N policy=lru|fifo|random\n"
+        "                                 enable=on|off lat=N\n"
+        "    config timing mem_lat=N cmd_lat=N ddtp_busy=N qcsr_busy=N xlate_lat=N\n"
+        "    config ddt modes 1LVL|2LVL|3LVL...    config ddt reset off|bare\n"
+        "    config ddt fixed-ppn N    config cq|fq max-entries N|fixed-ppn N\n"
+        "    config num_vectors|hpm_counters|hpm_counter_bits|rcid_bits|mcid_bits|\n"
+        "           seed|fctl_reset N     config synchronous|check_pas|\n"
+        "           iotval_page_offset|fctl_gxl_writable on|off\n"
+        "  driver settings (take effect at the next init):\n"
+        "    driver profile linux-6.13|mainline   driver bus pci|platform\n"
+        "    driver irqs N   driver kdump on|off   driver cq|fq entries N\n"
+        "    driver policy SWITCH on|off  (empty_queue_before_enable,\n"
+        "      iotinval_after_ddt_update, stop_wait_on_cq_error, shutdown_to_bare,\n"
+        "      mmio32, sade, generic_pt, napot_64k, overflow_safe_sync, polling)\n"
+        "  driver verbs (a result other than ok is a mismatch unless an\n"
+        "  `expect ERR` follows on the same or the next line):\n"
+        "    init   probe DEV ID...   domain DOM   attach DEV identity|blocked|DOM\n"
+        "    detach DEV   release DEV   free DOM\n"
+        "    map DOM IOVA PA SIZE [r|w|rw|noexec|cache|mmio|priv...]\n"
+        "    unmap DOM IOVA SIZE [nosync] [expect BYTES]   sync DOM   flush DOM\n"
+        "    iova-to-phys DOM IOVA [expect PA]   process [expect N]\n"
+        "    remove   shutdown   crash (drop the driver, leave the IOMMU running)\n"
+        "    cmd D0 D1   cmd sync [timeout US]   cq-repair\n"
+        "  raw access and backdoor reads:\n"
+        "    mmio read32|read64|read REG|OFFSET [expect V [mask M]]\n"
+        "    mmio write32|write64|write REG|OFFSET V\n"
+        "    mem read32|read64 PA [expect V [mask M]]   mem write32|write64 PA V\n"
+        "    dc DEV|ID tc|iohgatp|ta|fsc|msiptp|... [expect V [mask M]]\n"
+        "    pte DEV|ID IOVA [expect V [mask M]]\n"
+        "  device DMA (an expectation is required):\n"
+        "    dma DEV|ID read|write|exec IOVA LEN [data HEX] [pid N] [priv]\n"
+        "        expect ok [pa PA] [range SIZE] [data HEX] [iotlb-hit|iotlb-miss]\n"
+        "      | expect fault CAUSE [recorded|unrecorded] | expect bad-request\n"
+        "  expectations:\n"
+        "    expect ok|EBUSY|EINVAL|ENODEV|ENOMEM|ETIMEDOUT|EIO\n"
+        "    expect fault-record [cause C] [ttyp T] [device D] [pid P] [priv]\n"
+        "                        [iova A] [iotval2 B]\n"
+        "    expect event cq-error|fq-error|...  [value V [mask M]]\n"
+        "    expect no-events   expect reg REG V [mask M]\n"
+        "    expect stat NAME [==|!=|<|<=|>|>=] V\n"
+        "  other: step CYCLES   settle   echo TEXT   repeat N STATEMENT\n",
+        o);
+}
+
+static void demo_usage(FILE *o)
+{
+    fputs("usage: riommu demo\n"
+          "\n"
+          "Runs the built-in default scenario on the embedded model and prints a\n"
+          "summary (translations, faults by cause, cache hit rates, commands by\n"
+          "opcode). Kept as an alias of `riommu run` with no scenario file.\n",
+          o);
+}
+
+static int run_default_or_files(const char *const *files, int nfiles, const run_options *ro,
+                                bool quiet, bool summary, bool check_only)
+{
+    int n = nfiles ? nfiles : 1;
+    scn_program **progs = calloc((size_t)n, sizeof *progs);
+    if (!progs) {
+        fprintf(stderr, "riommu run: out of memory\n");
+        return 2;
+    }
+    int status = 0;
+    /* Parse everything first: nothing runs if anything is malformed. */
+    for (int i = 0; i < n && !status; i++) {
+        scn_error err;
+        if (!nfiles) {
+            const char *t = default_scenario_text();
+            progs[i] = scn_parse(DEFAULT_SCENARIO_NAME, t, strlen(t), &err);
+            if (!progs[i]) {
+                fprintf(stderr, "%s:%u: %s\n", DEFAULT_SCENARIO_NAME, err.line, err.msg);
+                status = 2;
+            }
+            continue;
+        }
+        if (!strcmp(files[i], "-")) {
+            size_t cap = 65536, len = 0;
+            char *buf = malloc(cap);
+            while (buf) {
+                size_t got = fread(buf + len, 1, cap - len, stdin);
+                len += got;
+                if (!got)
+                    break;
+                if (len == cap) {
+                    if (cap > SCN_MAX_FILE_BYTES)
+                        break;
+                    char *nb = realloc(buf, cap * 2);
+                    if (!nb) {
+                        free(buf);
+                        buf = NULL;
+                        break;
+                    }
+                    buf = nb;
+                    cap *= 2;
+                }
+            }
+            if (!buf) {
+                fprintf(stderr, "<stdin>: out of memory\n");
+                status = 2;
+                continue;
+            }
+            progs[i] = scn_parse("<stdin>", buf, len, &err);
+            free(buf);
+            if (!progs[i]) {
+                fprintf(stderr, "<stdin>:%u: %s\n", err.line, err.msg);
+                status = 2;
+            }
+            continue;
+        }
+        progs[i] = scn_parse_file(files[i], &err);
+        if (!progs[i]) {
+            if (err.line)
+                fprintf(stderr, "%s:%u: %s\n", files[i], err.line, err.msg);
+            else
+                fprintf(stderr, "%s: %s\n", files[i], err.msg);
+            status = 2;
+        }
+    }
+    if (!status && check_only) {
+        for (int i = 0; i < n; i++)
+            printf("%s: ok (%zu steps)\n", progs[i]->file, progs[i]->nsteps);
+    } else if (!status) {
+        uint64_t mism = 0, waived = 0, skipped = 0;
+        report_text rt;
+        memset(&rt, 0, sizeof rt);
+        rt.out = stdout;
+        rt.quiet = quiet;
+        rt.summary = summary;
+        for (int i = 0; i < n && status != 2; i++) {
+            rt.title = nfiles ? NULL
+                              : "riommu run: the built-in default scenario "
+                                "(`riommu run --print-default` shows its text)";
+            if (i && !quiet)
+                fputc('\n', stdout);
+            run_sink sink = report_text_sink(&rt);
+            run_summary sum;
+            char err[256];
+            if (!run_program(progs[i], ro, &sink, &sum, err, sizeof err)) {
+                fflush(stdout);
+                fprintf(stderr, "%s: cannot run: %s\n", progs[i]->file, err);
+                status = 2;
+                break;
+            }
+            mism += sum.mismatches;
+            waived += sum.waived;
+            skipped += sum.skipped;
+        }
+        report_text_free(&rt);
+        if (status != 2) {
+            if (!quiet)
+                fputc('\n', stdout);
+            report_final_line(stdout, mism, waived, skipped);
+            status = mism ? 1 : 0;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        scn_free(progs[i]);
+    free(progs);
+    fflush(stdout);
+    return status;
+}
+
+static int cmd_run(int argc, char **argv, bool demo)
+{
+    run_options ro;
+    memset(&ro, 0, sizeof ro);
+    bool quiet = false, summary = true, check_only = false;
+    const char **files = calloc((size_t)argc + 1, sizeof *files);
+    if (!files) {
+        fprintf(stderr, "riommu: out of memory\n");
+        return 2;
+    }
+    int nfiles = 0, status = -1;
+    bool opts_done = false;
+    for (int i = 1; i < argc && status < 0; i++) {
+        const char *a = argv[i];
+        if (!opts_done && a[0] == '-' && a[1]) {
+            if (!strcmp(a, "--")) {
+                opts_done = true;
+            } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+                if (demo)
+                    demo_usage(stdout);
+                else
+                    run_usage(stdout);
+                status = 0;
+            } else if (!demo && (!strcmp(a, "-q") || !strcmp(a, "--quiet"))) {
+                quiet = true;
+            } else if (!demo && !strcmp(a, "--no-summary")) {
+                summary = false;
+            } else if (!demo && !strcmp(a, "--trace")) {
+                ro.trace = true;
+            } else if (!demo && (!strcmp(a, "-x") || !strcmp(a, "--stop-on-mismatch"))) {
+                ro.stop_on_mismatch = true;
+            } else if (!demo && !strcmp(a, "--check")) {
+                check_only = true;
+            } else if (!demo && !strcmp(a, "--print-default")) {
+                fputs(default_scenario_text(), stdout);
+                status = 0;
+            } else {
+                fprintf(stderr, "riommu %s: unknown option '%s' (see riommu %s --help)\n",
+                        argv[0], a, argv[0]);
+                status = 2;
+            }
+            continue;
+        }
+        if (demo) {
+            fprintf(stderr, "riommu demo: unexpected argument '%s'\n", a);
+            status = 2;
+            continue;
+        }
+        files[nfiles++] = a;
+    }
+    if (status < 0)
+        status = run_default_or_files(files, nfiles, &ro, quiet, summary, check_only);
+    free(files);
+    return status;
 }
 
 int main(int argc, char **argv)
@@ -35,23 +304,33 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         usage(stdout);
         return 0;
     }
-    if (!strcmp(cmd, "demo")) {
-        if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
-            puts("usage: riommu demo\n\n"
-                 "Runs the built-in demonstration on the embedded model and prints a\n"
-                 "summary (translations, faults by cause, cache hit rates, commands).");
+    if (!strcmp(cmd, "help")) {
+        if (argc < 3) {
+            usage(stdout);
             return 0;
         }
-        if (argc > 2) {
-            fprintf(stderr, "riommu demo: unexpected argument '%s'\n", argv[2]);
+        if (!strcmp(argv[2], "run"))
+            run_usage(stdout);
+        else if (!strcmp(argv[2], "demo"))
+            demo_usage(stdout);
+        else if (!strcmp(argv[2], "decode"))
+            return decode_main(2, (char *[]){"decode", "--help", NULL});
+        else {
+            fprintf(stderr, "riommu help: unknown command '%s'\n", argv[2]);
             return 2;
         }
-        return demo_run(stdout);
+        return 0;
     }
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 1, argv + 1, false);
+    if (!strcmp(cmd, "demo"))
+        return cmd_run(argc - 1, argv + 1, true);
+    if (!strcmp(cmd, "decode"))
+        return decode_main(argc - 1, argv + 1);
     fprintf(stderr, "riommu: unknown command '%s' (see riommu --help)\n", cmd);
     return 2;
 }

@@ -106,6 +106,16 @@ void drv_w32(riommu_drv *d, uint32_t off, uint32_t v) { d->hw.write32(d->hw.ctx,
 void drv_w64(riommu_drv *d, uint32_t off, uint64_t v)
 {
     if (d->cfg.policy.mmio32) {
+        if (off == RIOMMU_REG_DDTP) {
+            /* linux §4 item 2: the mode change of ddtp takes effect when
+             * the low half (iommu_mode) is written, and further writes are
+             * ignored while BUSY; so the high half of the PPN goes first
+             * and the low half last, or a root at or above 16 GiB would be
+             * enabled with a truncated PPN. */
+            d->hw.write32(d->hw.ctx, off + 4, (uint32_t)(v >> 32));
+            d->hw.write32(d->hw.ctx, off, (uint32_t)v);
+            return;
+        }
         d->hw.write32(d->hw.ctx, off, (uint32_t)v);
         d->hw.write32(d->hw.ctx, off + 4, (uint32_t)(v >> 32));
         return;
@@ -143,9 +153,11 @@ static bool queue_send(riommu_drv *d, uint64_t d0, uint64_t d1, uint32_t *index)
     *index = prod;
     if (prod - head > q->mask) {
         /* Another producer would have to move the shadow head; with one
-         * caller it cannot, so this is the enqueue timeout. */
-        drv_event(d, RIOMMU_DRV_EV_ENQUEUE_TIMEOUT, prod);
-        return false;
+         * caller it cannot, so this is the enqueue timeout (linux §1.6
+         * step 2: the spin lasts 150 ms). Only reachable after a v10
+         * "hole": mainline never leaves one. */
+        d->hw.delay_us(d->hw.ctx, (uint32_t)DRV_QUEUE_TIMEOUT_US);
+        goto timeout;
     }
     if (prod - head == q->mask) {
         /* Full: wait for cqh to move (sane value, different from head). */
@@ -164,6 +176,13 @@ static bool queue_send(riommu_drv *d, uint64_t d0, uint64_t d1, uint32_t *index)
                 goto timeout;
             d->hw.delay_us(d->hw.ctx, n < 1000 ? 1u : 100u);
         }
+    }
+    if (q->tail != prod) {
+        /* linux §1.6 step 4: publish in reservation order. An earlier v10
+         * send that failed left a hole that is never published, so this
+         * wait times out (150 ms) and fails as well. */
+        d->hw.delay_us(d->hw.ctx, (uint32_t)DRV_QUEUE_TIMEOUT_US);
+        goto timeout;
     }
     {
         uint64_t *slot = (uint64_t *)((char *)q->mem.cpu + (size_t)(prod & q->mask) * 16u);
@@ -207,8 +226,14 @@ riommu_drv_err riommu_drv_cmd_sync(riommu_drv *d, uint64_t timeout_us)
     uint32_t idx;
     d->st.fences++;
     if (!queue_send(d, RIOMMU_CMD_OP_IOFENCE | RIOMMU_IOFENCE_PR | RIOMMU_IOFENCE_PW, 0,
-                    &idx))
-        return d->cfg.policy.stop_wait_on_cq_error ? RIOMMU_DRV_EIO : RIOMMU_DRV_OK;
+                    &idx)) {
+        /* Mainline ("avoid waiting on failed command enqueue"): give up. */
+        if (d->cfg.policy.stop_wait_on_cq_error)
+            return RIOMMU_DRV_EIO;
+        /* v10 (linux §1.6 step 9): the failed send still returns its slot
+         * and cmd_sync waits for a fence that was never published, until
+         * the timeout. */
+    }
     if (!timeout_us)
         return RIOMMU_DRV_OK;
     uint64_t start = d->hw.now_us(d->hw.ctx);
@@ -571,7 +596,9 @@ riommu_drv_err riommu_drv_init(const riommu_hw_ops *hw, const riommu_drv_heap *h
     if (!e) {
         e = drv_ddt_set_mode(d, RIOMMU_DDTP_MODE_3LVL);
         if (e) {
-            drv_ddt_set_mode(d, RIOMMU_DDTP_MODE_OFF);
+            /* linux §1.2 step 8: only a failure after the mode is set
+             * (registration) sets it back to Off; a failed set_mode goes
+             * straight to disabling the FQ, then the CQ. */
             queue_disable(d, &d->fq);
             queue_disable(d, &d->cq);
         }

@@ -81,7 +81,11 @@ riommu_drv_err drv_ddt_set_mode(riommu_drv *d, unsigned req)
     d->ddt_mode = req;
     drv_inval_ddt(d, false, 0);
     drv_inval_vma(d, false, 0, false, 0);
-    return drv_sync(d);
+    /* linux §1.3 step 5 / §1.6 sync step 2: the fence wait's outcome is
+     * not an error of iodir_set_mode; a timeout (or, in mainline, a CQ
+     * error) is reported (driver event) and the mode stays set. */
+    (void)drv_sync(d);
+    return RIOMMU_DRV_OK;
 }
 
 /* DDI split and width limits (linux §1.3 table). */

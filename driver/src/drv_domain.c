@@ -269,8 +269,15 @@ static void publish_at(riommu_drv *d, tpos p, unsigned idx, unsigned n)
     d->hw.sync_to_device(d->hw.ctx, p.pa + idx * 8ull, n * 8u);
 }
 
+/* Subtrees a large leaf replaced, freed only after the invalidation. */
+typedef struct drv_freed {
+    uint64_t pa;
+    int level;
+    struct drv_freed *next;
+} drv_freed;
+
 static riommu_drv_err map_one(riommu_drv_domain *dom, uint64_t iova, uint64_t pa,
-                              uint64_t pgsize, unsigned prot, bool *freed_tables)
+                              uint64_t pgsize, unsigned prot, drv_freed **freelist)
 {
     riommu_drv *d = dom->drv;
     unsigned level = 0;
@@ -315,10 +322,24 @@ static riommu_drv_err map_one(riommu_drv_domain *dom, uint64_t iova, uint64_t pa
     publish_at(d, p, idx, 1);
     d->st.pages_mapped++;
     if ((old & RIOMMU_PTE_V) && !pte_leaf(old) && level > 0) {
-        /* A large leaf replaced a subtree: its pages are freed after a
-         * whole-PSCID invalidation (linux §1.10 step 5). */
-        *freed_tables = true;
-        free_tables(d, RIOMMU_FIELD_GET(old, RIOMMU_PTE_PPN) << 12, (int)level - 1);
+        /* A large leaf replaced a subtree: its pages go on a free list and
+         * are freed only after a whole-PSCID invalidation (linux §1.10
+         * steps 3 and 5), since the IOMMU may still walk them. */
+        uint64_t tpa = RIOMMU_FIELD_GET(old, RIOMMU_PTE_PPN) << 12;
+        drv_freed *f = drv_zalloc(d, sizeof *f);
+        if (!f) {
+            /* No memory for the list: invalidate now, then free. */
+            if (dom->bonds) {
+                drv_inval_vma(d, true, dom->pscid, false, 0);
+                drv_sync(d);
+            }
+            free_tables(d, tpa, (int)level - 1);
+        } else {
+            f->pa = tpa;
+            f->level = (int)level - 1;
+            f->next = *freelist;
+            *freelist = f;
+        }
     }
     return RIOMMU_DRV_OK;
 }
@@ -344,7 +365,7 @@ riommu_drv_err riommu_drv_map(riommu_drv_domain *dom, uint64_t iova, uint64_t pa
     uint64_t top = 1ull << (dom->va_bits - 1);
     if (iova >= top || size > top - iova)
         return RIOMMU_DRV_EINVAL;
-    bool freed = false;
+    drv_freed *freelist = NULL;
     riommu_drv_err e = RIOMMU_DRV_OK;
     while (size) {
         /* The core's iommu_pgsize: the largest size allowed by alignment
@@ -357,7 +378,7 @@ riommu_drv_err riommu_drv_map(riommu_drv_domain *dom, uint64_t iova, uint64_t pa
                 continue;
             best = s;
         }
-        e = map_one(dom, iova, pa, best, prot, &freed);
+        e = map_one(dom, iova, pa, best, prot, &freelist);
         if (e)
             break;
         iova += best;
@@ -365,8 +386,15 @@ riommu_drv_err riommu_drv_map(riommu_drv_domain *dom, uint64_t iova, uint64_t pa
         size -= best;
         *mapped += best;
     }
-    if (freed)
-        flush_pscid(dom);
+    if (freelist) {
+        flush_pscid(dom); /* whole PSCID with a fence, then free (§1.10) */
+        while (freelist) {
+            drv_freed *f = freelist;
+            freelist = f->next;
+            free_tables(dom->drv, f->pa, f->level);
+            drv_free(dom->drv, f);
+        }
+    }
     return e;
 }
 
@@ -402,6 +430,11 @@ uint64_t riommu_drv_unmap(riommu_drv_domain *dom, uint64_t iova, uint64_t size,
     riommu_drv *d = dom->drv;
     uint64_t done = 0;
     if (dom->kind != RIOMMU_DRV_DOM_PAGING)
+        return 0;
+    /* The aperture, as riommu_drv_map checks it: an IOVA beyond it would
+     * alias a lower one through the masked index bits. */
+    uint64_t top = 1ull << (dom->va_bits - 1);
+    if (iova >= top || size > top - iova)
         return 0;
     while (done < size) {
         uint64_t va = iova + done;
@@ -491,8 +524,8 @@ uint64_t riommu_drv_iova_to_phys(riommu_drv_domain *dom, uint64_t iova)
 {
     if (dom->kind == RIOMMU_DRV_DOM_IDENTITY)
         return iova;
-    if (dom->kind != RIOMMU_DRV_DOM_PAGING)
-        return 0;
+    if (dom->kind != RIOMMU_DRV_DOM_PAGING || iova >= 1ull << (dom->va_bits - 1))
+        return 0; /* outside the aperture nothing is mapped */
     riommu_drv *d = dom->drv;
     uint64_t *t = dom->root.cpu;
     for (int i = (int)dom->levels - 1; i >= 0; i--) {

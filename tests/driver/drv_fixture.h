@@ -107,6 +107,86 @@ class DrvTest : public ::testing::Test {
             n += e.kind == k;
         return n;
     }
+
+    // ---- helpers added for the golden / review / policy suites ----------
+
+    // Boot() with a non-default shim configuration (e.g. a DMA window above
+    // 16 GiB).
+    void BootWith(const riommu_hwm_config &hc) {
+        mem = memhost_create(0);
+        ASSERT_NE(mem, nullptr);
+        riommu_host_ops host = memhost_ops(mem);
+        char err[200];
+        m = riommu_create(&mcfg, &host, err, sizeof err);
+        ASSERT_NE(m, nullptr) << err;
+        hwm = riommu_hwm_create(m, mem, &hc);
+        ASSERT_NE(hwm, nullptr);
+        if (RIOMMU_FIELD_GET(mcfg.capabilities, RIOMMU_CAP_IGS) != RIOMMU_IGS_WSI)
+            riommu_hwm_setup_msi(hwm, 4);
+        riommu_hw_ops inner = riommu_hwm_ops(hwm);
+        heap = riommu_hwm_heap(hwm);
+        tr = riommu_hw_trace_create(&inner, &heap, true);
+        ASSERT_NE(tr, nullptr);
+        ops = riommu_hw_trace_ops(tr);
+    }
+    // Tear everything down; the next Init() boots a fresh model (mcfg).
+    void Reboot() {
+        if (d)
+            riommu_drv_remove(d);
+        d = nullptr;
+        riommu_hw_trace_destroy(tr);
+        tr = nullptr;
+        riommu_hwm_destroy(hwm);
+        hwm = nullptr;
+        riommu_destroy(m);
+        m = nullptr;
+        memhost_destroy(mem);
+        mem = nullptr;
+        ops = riommu_hw_ops{};
+        events.clear();
+    }
+    // Raw register access to the model (presetting state before Init).
+    void mw(uint32_t off, unsigned size, uint64_t v) { riommu_mmio_write(m, off, size, v); }
+    uint64_t mr(uint32_t off, unsigned size = 8) {
+        uint64_t v = 0;
+        riommu_mmio_read(m, off, size, &v);
+        return v;
+    }
+    // A device probed and attached to a fresh paging domain.
+    riommu_drv_dev *probe_attach(uint32_t id, riommu_drv_domain **dom) {
+        riommu_drv_dev *dev = nullptr;
+        EXPECT_EQ(riommu_drv_probe(d, &id, 1, &dev), RIOMMU_DRV_OK);
+        if (dom && !*dom) {
+            EXPECT_EQ(riommu_drv_domain_alloc(d, dom), RIOMMU_DRV_OK);
+        }
+        if (dev && dom && *dom) {
+            EXPECT_EQ(riommu_drv_attach(dev, *dom), RIOMMU_DRV_OK);
+        }
+        return dev;
+    }
+    // Map one range and check the byte count.
+    void map(riommu_drv_domain *dom, uint64_t iova, uint64_t pa, uint64_t size,
+             unsigned prot = RIOMMU_DRV_READ | RIOMMU_DRV_WRITE) {
+        uint64_t mapped = 0;
+        EXPECT_EQ(riommu_drv_map(dom, iova, pa, size, prot, &mapped), RIOMMU_DRV_OK);
+        EXPECT_EQ(mapped, size);
+    }
+    // Commands in the trace whose dword0 matches (d0 & mask) == want.
+    unsigned count_cmds(uint64_t mask, uint64_t want) {
+        unsigned n = 0;
+        for (auto &c : commands())
+            n += (c.first & mask) == want;
+        return n;
+    }
+    // Index of the first trace record satisfying pred at or after `from`,
+    // or SIZE_MAX.
+    template <class P> size_t find_rec(const std::vector<riommu_trace_rec> &t, P pred,
+                                       size_t from = 0) {
+        for (size_t k = from; k < t.size(); k++)
+            if (pred(t[k]))
+                return k;
+        return SIZE_MAX;
+    }
 };
 
 } // namespace dt

@@ -10,16 +10,28 @@ def _describe(result) -> str:
             f"\n--- stderr ---\n{result.stderr}")
 
 
-def test_help_lists_demo(run_riommu):
-    """`riommu --help` exits 0 and its usage text (stdout) names `demo`."""
+def test_help_lists_commands(run_riommu):
+    """`riommu --help` exits 0 and its usage text (stdout) names `run`,
+    `decode` and the `demo` alias."""
     result = run_riommu("--help")
     assert result.returncode == 0, _describe(result)
-    assert "demo" in result.stdout, _describe(result)
+    for cmd in ("run", "decode", "demo"):
+        assert cmd in result.stdout, _describe(result)
+
+
+def test_run_default_runs_clean(run_riommu):
+    """`riommu run` (the main job of `make run`) exits 0 and its last output
+    line reports no mismatches, waivers or skipped steps."""
+    result = run_riommu("run")
+    assert result.returncode == 0, _describe(result)
+    lines = result.stdout.rstrip("\n").splitlines()
+    assert lines, "riommu run printed nothing\n" + _describe(result)
+    assert DEMO_SUMMARY.match(lines[-1]), _describe(result)
 
 
 def test_demo_runs_clean(run_riommu):
-    """`riommu demo` (the main job) exits 0 and its last output line reports
-    no mismatches, waivers or skipped steps."""
+    """`riommu demo`, kept as an alias of the default run, exits 0 and its
+    last output line reports no mismatches, waivers or skipped steps."""
     result = run_riommu("demo")
     assert result.returncode == 0, _describe(result)
     lines = result.stdout.rstrip("\n").splitlines()

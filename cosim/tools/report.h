@@ -1,0 +1,36 @@
+/*
+ * report.h - renders the executor's structured results (run.h) as text:
+ * a step log, drained fault records decoded, mismatches as
+ * "file:line: expected ..., got ...", and a per-program summary
+ * (translations, faults by cause, cache hit rates, commands by opcode).
+ * The only place where run results become strings.
+ */
+#ifndef RIOMMU_REPORT_H
+#define RIOMMU_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "run.h"
+
+typedef struct report_text {
+    FILE *out;
+    bool quiet;   /* mismatches and the per-program result line only */
+    bool summary; /* print the summary block after each program */
+    const char *title; /* printed first by begin (NULL: "scenario FILE") */
+    /* private: fault records and events of the running step, printed
+     * after its log line */
+    char *pend;
+    size_t plen, pcap;
+} report_text;
+
+/* A sink that writes to t->out; `t` (zero-initialised apart from the
+ * public fields) must outlive the run. */
+run_sink report_text_sink(report_text *t);
+/* Release what the sink buffered (call once after the last run). */
+void report_text_free(report_text *t);
+
+/* The last line of every run: "mismatches: N, waived: W, skipped: S". */
+void report_final_line(FILE *out, uint64_t mismatches, uint64_t waived, uint64_t skipped);
+
+#endif

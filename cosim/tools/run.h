@@ -1,0 +1,111 @@
+/*
+ * run.h - the scenario executor: runs a parsed program (scenario.h) through
+ * the reference driver on the embedded model and checks its expectations.
+ *
+ * For each program it builds a fresh world: sparse memory (memhost), the
+ * model, the model-backed hardware-access shim (hw_model.h; MSI-X programmed
+ * the way the PCI core does when the model offers MSIs), optionally the
+ * tracing wrapper, and a driver heap that tracks every object so nothing
+ * leaks whatever order the scenario frees things in. Driver verbs go to
+ * libriommu-drv, raw MMIO through the shim, device DMA straight to the
+ * model (the device side is not the driver's business), backdoor reads
+ * (mem, dc, pte) to the model's memory.
+ *
+ * Results are structured records handed to a run_sink; nothing here
+ * formats text (report.h renders them). With one backend every failed
+ * expectation is a mismatch; waived and skipped stay 0.
+ */
+#ifndef RIOMMU_RUN_H
+#define RIOMMU_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "riommu/drv.h"
+#include "riommu/hw_trace.h"
+#include "riommu/riommu.h"
+#include "scenario.h"
+
+/* A program stops (as a failed step) once the model clock passes this
+ * many cycles: scenarios are untrusted and a driver wait is bounded only in
+ * simulated time. 2^44 cycles is about 4.9 hours at 1 GHz. */
+#define RUN_MAX_CYCLES (1ull << 44)
+
+typedef struct run_options {
+    bool trace;            /* record every shim operation, hand them to sink->trace */
+    bool stop_on_mismatch; /* stop the program at its first mismatch */
+} run_options;
+
+/* How a compared value is shown. */
+typedef enum run_vfmt {
+    RUN_FMT_HEX = 0,
+    RUN_FMT_DEC,
+    RUN_FMT_ERR,    /* riommu_drv_err */
+    RUN_FMT_DMA,    /* (status << 16) | cause of a DMA response */
+    RUN_FMT_BOOL,   /* 0/1 */
+    RUN_FMT_HIT,    /* IOTLB 0 miss / 1 hit */
+    RUN_FMT_CAUSE,  /* fault cause */
+    RUN_FMT_TTYP,   /* transaction type */
+    RUN_FMT_EVENT   /* riommu_drv_event_kind */
+} run_vfmt;
+
+/* One failed expectation (or a step that could not run: `fatal`). */
+typedef struct run_mismatch {
+    const scn_step *step;
+    unsigned line;        /* the line to blame (the expectation's) */
+    char what[64];        /* what was compared: "result", "pa", "cqcsr", ... */
+    run_vfmt fmt;
+    scn_cmp cmp;          /* how expected and got relate (SCN_EQ mostly) */
+    uint64_t expected, got, mask; /* mask ~0 unless the check had one */
+    bool got_none;        /* nothing there to compare (no record, no DC) */
+    bool fatal;           /* the step could not run; the program stops */
+    char note[160];       /* fatal: why */
+} run_mismatch;
+
+/* What one step (one iteration of it) did. */
+typedef struct run_step_report {
+    const scn_step *step;
+    uint32_t iteration;   /* 0 .. step->repeat-1 */
+    riommu_drv_err err;   /* driver verbs that return a result */
+    uint64_t v[4];        /* kind-specific values, see run.c `report_*` */
+    bool none;            /* a read found nothing (no DC, no PTE) */
+    riommu_response rsp;  /* dma */
+    const uint8_t *data;  /* dma read data (valid during the callback) */
+    size_t len;
+} run_step_report;
+
+typedef struct run_summary {
+    riommu_stats model;
+    riommu_drv_stats drv; /* every driver instance of the program, summed */
+    uint64_t cycles;      /* model time */
+    uint64_t msis;        /* MSIs the platform received */
+    uint64_t steps;       /* steps run (iterations counted) */
+    uint64_t checks;      /* expectations evaluated */
+    uint64_t mismatches, waived, skipped;
+    bool stopped;         /* ended early (fatal step or stop_on_mismatch) */
+} run_summary;
+
+/* Where results go. Every callback is optional. */
+typedef struct run_sink {
+    void *ctx;
+    void (*begin)(void *ctx, const scn_program *p);
+    void (*step)(void *ctx, const scn_program *p, const run_step_report *r);
+    /* A fault record the driver drained / another driver event. */
+    void (*fault)(void *ctx, const scn_step *s, const riommu_drv_fault *rec);
+    void (*event)(void *ctx, const scn_step *s, const riommu_drv_event *ev);
+    void (*mismatch)(void *ctx, const scn_program *p, const run_mismatch *m);
+    void (*trace)(void *ctx, const riommu_trace_rec *recs, size_t n);
+    void (*end)(void *ctx, const scn_program *p, const run_summary *s);
+} run_sink;
+
+/*
+ * Run `p` from a fresh world. Returns true with *out filled when the world
+ * could be built (whatever the expectations said); false with a reason in
+ * err[0..errlen) when it could not (model refused its configuration, out
+ * of memory). The program is not modified.
+ */
+bool run_program(const scn_program *p, const run_options *o, const run_sink *sink,
+                 run_summary *out, char *err, size_t errlen);
+
+#endif
