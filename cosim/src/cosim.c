@@ -18,6 +18,7 @@
 #define MAX_BACKENDS 8
 #define MAX_WAIVERS 64
 #define EV_BATCH 256
+#define MAX_LABELS 8
 
 typedef struct waiver {
     char name[48];
@@ -39,6 +40,13 @@ struct riommu_cosim {
     unsigned nw;
     uint64_t step, now_us;
     bool stopped;
+    /* named regions of driver memory, for the `where` of memory records */
+    struct {
+        uint64_t pa, len;
+        uint32_t stride;
+        char name[24];
+    } lab[MAX_LABELS];
+    unsigned nlab;
     /* per-backend event lists gathered at a settle point */
     riommu_event *ev[MAX_BACKENDS];
     size_t nev[MAX_BACKENDS], capev[MAX_BACKENDS];
@@ -170,6 +178,24 @@ bool riommu_cosim_add_waiver(riommu_cosim *c, const char *name, const char *back
 }
 
 void riommu_cosim_set_step(riommu_cosim *c, uint64_t step) { c->step = step; }
+
+bool riommu_cosim_label(riommu_cosim *c, uint64_t pa, uint64_t len, uint32_t stride,
+                        const char *name)
+{
+    unsigned i;
+    for (i = 0; i < c->nlab; i++)
+        if (!strcmp(c->lab[i].name, name))
+            break;
+    if (i == MAX_LABELS)
+        return false;
+    if (i == c->nlab)
+        c->nlab++;
+    c->lab[i].pa = pa;
+    c->lab[i].len = len;
+    c->lab[i].stride = stride ? stride : 1;
+    snprintf(c->lab[i].name, sizeof c->lab[i].name, "%s", name);
+    return true;
+}
 
 void riommu_cosim_expect_failed(riommu_cosim *c, const char *what, uint64_t expected,
                                 uint64_t actual)
@@ -387,6 +413,14 @@ static void compare_mem(riommu_cosim *c, riommu_mm_kind kind, uint64_t pa, uint8
         size_t w = off & ~(size_t)7;
         char where[64];
         snprintf(where, sizeof where, "memory 0x%llx", (unsigned long long)(pa + w));
+        for (unsigned l = 0; l < c->nlab; l++) {
+            uint64_t a = pa + w;
+            if (a >= c->lab[l].pa && a - c->lab[l].pa < c->lab[l].len) {
+                snprintf(where, sizeof where, "%s +%llu", c->lab[l].name,
+                         (unsigned long long)((a - c->lab[l].pa) % c->lab[l].stride));
+                break;
+            }
+        }
         record(c, kind, i, where, pa + w, first8(ref + w, (uint32_t)(len - w)),
                first8(tmp + w, (uint32_t)(len - w)));
     }
@@ -549,6 +583,8 @@ unsigned riommu_cosim_dma(riommu_cosim *c, const riommu_request *req, void *buf,
                 record(c, RIOMMU_MM_DMA_CAUSE, i, "dma cause", req->iova, rsp->cause, r.cause);
             continue;
         }
+        if (r.status != RIOMMU_RSP_OK)
+            continue; /* bad request: no address, no data */
         if (c->caps[i].reports_pa && r.pa != rsp->pa)
             record(c, RIOMMU_MM_DMA_PA, i, "dma pa", req->iova, rsp->pa, r.pa);
         if (is_read && memcmp(mine, buf, req->len)) {

@@ -138,8 +138,10 @@ static int b_mem_read(void *ctx, uint64_t pa, void *buf, size_t len)
 static int b_dma(void *ctx, const riommu_request *req, void *buf, riommu_response *rsp)
 {
     mb *b = ctx;
+    /* A malformed request is an answer (BAD_REQUEST, compared like any
+     * status), not a failure of the backend. */
     riommu_dma(b->m, req, buf, rsp);
-    return rsp->status == RIOMMU_RSP_BAD_REQUEST ? -1 : 0;
+    return 0;
 }
 
 static uint64_t b_settle(void *ctx)
@@ -213,4 +215,11 @@ riommu *riommu_model_backend_model(const riommu_backend_ops *ops)
     if (!ops || ops->destroy != b_destroy)
         return NULL;
     return ((mb *)ops->ctx)->m;
+}
+
+memhost *riommu_model_backend_memhost(const riommu_backend_ops *ops)
+{
+    if (!ops || ops->destroy != b_destroy)
+        return NULL;
+    return ((mb *)ops->ctx)->mem;
 }

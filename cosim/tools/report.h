@@ -5,8 +5,8 @@
  * (translations, faults by cause, cache hit rates, commands by opcode).
  * The only place where run results become strings.
  */
-#ifndef RIOMMU_REPORT_H
-#define RIOMMU_REPORT_H
+#ifndef RIOMMU_TOOLS_REPORT_H
+#define RIOMMU_TOOLS_REPORT_H
 
 #include <stdbool.h>
 #include <stdio.h>

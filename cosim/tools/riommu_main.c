@@ -10,13 +10,17 @@
  * Exit status: 0 success, 1 expectations failed (mismatches), 2 usage or
  * parse errors.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "decode.h"
 #include "default_scenario.h"
 #include "report.h"
+#include "riommu/report.h"
 #include "run.h"
 #include "scenario.h"
 
@@ -71,6 +75,15 @@ static void run_usage(FILE *o)
         "  -x, --stop-on-mismatch  stop a scenario at its first mismatch\n"
         "  --check               parse only: exit 0 if every scenario parses\n"
         "  --print-default       print the default scenario's text and exit\n"
+        "  --backends LIST       co-simulate: run the driver in lockstep on every backend\n"
+        "                        of LIST (comma-separated; the first is the reference):\n"
+        "                        model, model2 (other cache geometry and timing),\n"
+        "                        model:defect=NAME[+NAME], qemu; every difference is\n"
+        "                        a mismatch (docs/cosim.md)\n"
+        "  --report FILE.json    with --backends: write the mismatch records as JSON\n"
+        "  --junit FILE.xml      with --backends: write a JUnit XML test suite\n"
+        "  --waivers FILE        with --backends: waive documented differences\n"
+        "  --stop-at-first       stop a scenario at its first unwaived mismatch\n"
         "  -h, --help            this text\n"
         "\n"
         "scenario language (full reference: docs/scenarios.md)\n"
@@ -132,9 +145,118 @@ static void demo_usage(FILE *o)
           o);
 }
 
-static int run_default_or_files(const char *const *files, int nfiles, const run_options *ro,
-                                bool quiet, bool summary, bool check_only)
+/* ---- co-simulated runs: one report case per scenario ------------------------------------ */
+
+typedef struct cosim_out {
+    const char *list;          /* --backends as given */
+    const char *waivers;       /* --waivers file or NULL */
+    const char *names[RUN_MAX_BACKENDS];
+    unsigned nb;
+    riommu_report_case *cases;
+    size_t n, cap;
+    struct timespec t0;        /* start of the running program */
+    bool oom;
+} cosim_out;
+
+static char *dup_str(const char *s)
 {
+    size_t l = strlen(s) + 1;
+    char *d = malloc(l);
+    if (d)
+        memcpy(d, s, l);
+    return d;
+}
+
+static void cosim_done(void *ctx, const scn_program *p, const run_cosim_result *res)
+{
+    cosim_out *co = ctx;
+    if (co->n == co->cap) {
+        size_t nc = co->cap ? co->cap * 2 : 16;
+        riommu_report_case *ncs = realloc(co->cases, nc * sizeof *ncs);
+        if (!ncs) {
+            co->oom = true;
+            return;
+        }
+        co->cases = ncs;
+        co->cap = nc;
+    }
+    riommu_report_case *c = &co->cases[co->n++];
+    memset(c, 0, sizeof *c);
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    c->seconds = (double)(t1.tv_sec - co->t0.tv_sec) + (double)(t1.tv_nsec - co->t0.tv_nsec) / 1e9;
+    c->name = dup_str(p->file);
+    size_t rl = strlen(co->list) + strlen(p->file) + (co->waivers ? strlen(co->waivers) : 0) + 64;
+    char *repro = malloc(rl);
+    if (repro)
+        snprintf(repro, rl, "riommu run --backends %s%s%s %s", co->list,
+                 co->waivers ? " --waivers " : "", co->waivers ? co->waivers : "", p->file);
+    c->reproduce = repro;
+    c->backends = co->names;
+    c->nbackends = co->nb;
+    size_t n;
+    const riommu_mismatch *mm = riommu_cosim_mismatches(res->c, &n);
+    riommu_mismatch *copy = n ? malloc(n * sizeof *copy) : NULL;
+    if (copy)
+        memcpy(copy, mm, n * sizeof *copy);
+    c->mm = copy;
+    c->nmm = copy ? n : 0;
+    riommu_cosim_counts(res->c, &c->unwaived, &c->waived);
+    c->skipped = res->skipped;
+    if (res->note[0])
+        printf("%s: skipped: %s\n", p->file, res->note);
+    if (c->nmm) {
+        printf("%s: co-simulation (%s): %llu unwaived, %llu waived\n", p->file, co->list,
+               (unsigned long long)c->unwaived, (unsigned long long)c->waived);
+        riommu_report_text(stdout, c);
+    }
+}
+
+static void cosim_out_free(cosim_out *co)
+{
+    for (size_t i = 0; i < co->n; i++) {
+        free((void *)co->cases[i].name);
+        free((void *)co->cases[i].reproduce);
+        free((void *)co->cases[i].mm);
+    }
+    free(co->cases);
+}
+
+static bool write_file(const char *path, const char *what, const cosim_out *co, bool junit)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "riommu run: cannot write %s '%s'\n", what, path);
+        return false;
+    }
+    if (junit)
+        riommu_report_junit(f, "riommu run", co->cases, co->n);
+    else
+        riommu_report_json(f, co->cases, co->n);
+    if (fclose(f) != 0) {
+        fprintf(stderr, "riommu run: cannot write %s '%s'\n", what, path);
+        return false;
+    }
+    return true;
+}
+
+typedef struct cosim_args {
+    const char *backends, *report, *junit, *waivers;
+} cosim_args;
+
+static int run_default_or_files(const char *const *files, int nfiles, run_options *ro,
+                                bool quiet, bool summary, bool check_only, const cosim_args *ca)
+{
+    cosim_out co;
+    memset(&co, 0, sizeof co);
+    co.list = ca->backends;
+    co.waivers = ca->waivers;
+    for (unsigned i = 0; i < ro->nbackends; i++)
+        co.names[co.nb++] = ro->backends[i].name;
+    if (ro->nbackends) {
+        ro->cosim_done = cosim_done;
+        ro->cosim_ctx = &co;
+    }
     int n = nfiles ? nfiles : 1;
     scn_program **progs = calloc((size_t)n, sizeof *progs);
     if (!progs) {
@@ -216,6 +338,7 @@ static int run_default_or_files(const char *const *files, int nfiles, const run_
             run_sink sink = report_text_sink(&rt);
             run_summary sum;
             char err[256];
+            clock_gettime(CLOCK_MONOTONIC, &co.t0);
             if (!run_program(progs[i], ro, &sink, &sum, err, sizeof err)) {
                 fflush(stdout);
                 fprintf(stderr, "%s: cannot run: %s\n", progs[i]->file, err);
@@ -227,6 +350,14 @@ static int run_default_or_files(const char *const *files, int nfiles, const run_
             skipped += sum.skipped;
         }
         report_text_free(&rt);
+        if (co.oom) {
+            fprintf(stderr, "riommu run: out of memory\n");
+            status = 2;
+        }
+        if (status != 2 && ca->report && !write_file(ca->report, "report", &co, false))
+            status = 2;
+        if (status != 2 && ca->junit && !write_file(ca->junit, "JUnit file", &co, true))
+            status = 2;
         if (status != 2) {
             if (!quiet)
                 fputc('\n', stdout);
@@ -237,6 +368,7 @@ static int run_default_or_files(const char *const *files, int nfiles, const run_
     for (int i = 0; i < n; i++)
         scn_free(progs[i]);
     free(progs);
+    cosim_out_free(&co);
     fflush(stdout);
     return status;
 }
@@ -253,6 +385,8 @@ static int cmd_run(int argc, char **argv, bool demo)
     }
     int nfiles = 0, status = -1;
     bool opts_done = false;
+    cosim_args ca;
+    memset(&ca, 0, sizeof ca);
     for (int i = 1; i < argc && status < 0; i++) {
         const char *a = argv[i];
         if (!opts_done && a[0] == '-' && a[1]) {
@@ -271,6 +405,24 @@ static int cmd_run(int argc, char **argv, bool demo)
             } else if (!demo && !strcmp(a, "--trace")) {
                 ro.trace = true;
             } else if (!demo && (!strcmp(a, "-x") || !strcmp(a, "--stop-on-mismatch"))) {
+                ro.stop_on_mismatch = true;
+            } else if (!demo && (!strcmp(a, "--backends") || !strcmp(a, "--report") ||
+                                 !strcmp(a, "--junit") || !strcmp(a, "--waivers"))) {
+                if (i + 1 >= argc) {
+                    fprintf(stderr, "riommu run: %s needs an argument\n", a);
+                    status = 2;
+                    continue;
+                }
+                const char *v = argv[++i];
+                if (!strcmp(a, "--backends"))
+                    ca.backends = v;
+                else if (!strcmp(a, "--report"))
+                    ca.report = v;
+                else if (!strcmp(a, "--junit"))
+                    ca.junit = v;
+                else
+                    ca.waivers = v;
+            } else if (!demo && !strcmp(a, "--stop-at-first")) {
                 ro.stop_on_mismatch = true;
             } else if (!demo && !strcmp(a, "--check")) {
                 check_only = true;
@@ -291,8 +443,37 @@ static int cmd_run(int argc, char **argv, bool demo)
         }
         files[nfiles++] = a;
     }
+    run_backend_spec specs[RUN_MAX_BACKENDS];
+    riommu_waiver_rule *rules = NULL;
+    if (status < 0 && !ca.backends && (ca.report || ca.junit || ca.waivers)) {
+        fprintf(stderr, "riommu run: --report, --junit and --waivers need --backends\n");
+        status = 2;
+    }
+    if (status < 0 && ca.backends) {
+        char err[256];
+        ro.nbackends = run_backends_parse(ca.backends, specs, RUN_MAX_BACKENDS, err, sizeof err);
+        ro.backends = specs;
+        if (!ro.nbackends) {
+            fprintf(stderr, "riommu run: %s\n", err);
+            status = 2;
+        }
+    }
+    if (status < 0 && ca.waivers) {
+        enum { MAX_RULES = 256 };
+        char err[256];
+        rules = calloc(MAX_RULES, sizeof *rules);
+        int nr = rules ? riommu_waivers_parse(ca.waivers, rules, MAX_RULES, err, sizeof err) : -1;
+        if (nr < 0) {
+            fprintf(stderr, "riommu run: %s\n", rules ? err : "out of memory");
+            status = 2;
+        } else {
+            ro.waivers = rules;
+            ro.nwaivers = (size_t)nr;
+        }
+    }
     if (status < 0)
-        status = run_default_or_files(files, nfiles, &ro, quiet, summary, check_only);
+        status = run_default_or_files(files, nfiles, &ro, quiet, summary, check_only, &ca);
+    free(rules);
     free(files);
     return status;
 }

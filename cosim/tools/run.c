@@ -24,6 +24,8 @@
 #include "cli_names.h"
 #include "riommu/hw_model.h"
 #include "riommu/memhost.h"
+#include "riommu/model_backend.h"
+#include "riommu/qemu_backend.h"
 
 #define RING_CAP 4096u
 
@@ -70,6 +72,12 @@ typedef struct runner {
     const scn_step *cur;
     run_summary sum;
     bool stop;
+    /* co-simulation (o->nbackends > 0): the engine owns the backends; m and
+     * mem are the reference model's, not owned */
+    riommu_cosim *cs;
+    const riommu_backend_ops *ref;
+    uint64_t cskipped;
+    char cnote[256];
 } runner;
 
 /* ---- tracked heap -------------------------------------------------------- */
@@ -150,6 +158,12 @@ static void mm_init(run_mismatch *mm, const scn_step *s, const char *what, run_v
 static void report_mismatch(runner *r, const run_mismatch *mm)
 {
     r->sum.mismatches++;
+    if (r->cs) {
+        char what[64];
+        snprintf(what, sizeof what, "line %u: %.48s", mm->line,
+                 mm->fatal ? "step could not run" : mm->what);
+        riommu_cosim_expect_failed(r->cs, what, mm->expected, mm->got);
+    }
     if (r->sink->mismatch)
         r->sink->mismatch(r->sink->ctx, r->p, mm);
     if (mm->fatal || r->o->stop_on_mismatch) {
@@ -213,6 +227,106 @@ static void fatal(runner *r, const scn_step *s, const char *fmt, ...)
 
 /* ---- world ---------------------------------------------------------------------------- */
 
+/* model2: same functions, other cache geometry, replacement and timing. */
+static void model2_config(riommu_config *c)
+{
+    c->iotlb.entries = 4;
+    c->iotlb.assoc = 2;
+    c->iotlb.policy = RIOMMU_REPL_FIFO;
+    c->ddtc.entries = 2;
+    c->ddtc.assoc = 1;
+    c->ddtc.policy = RIOMMU_REPL_FIFO;
+    c->walkc.enable = false;
+    c->timing.mem_lat = 3;
+    c->timing.cmd_lat = 40;
+    c->timing.ddtp_busy = 100;
+    c->timing.qcsr_busy = 0;
+}
+
+static bool build_cosim(runner *r, char *err, size_t errlen)
+{
+    riommu_backend_ops be[RUN_MAX_BACKENDS];
+    unsigned n = 0;
+    bool qemu = false;
+    char e[200];
+    for (unsigned i = 0; i < r->o->nbackends && i < RUN_MAX_BACKENDS; i++) {
+        const run_backend_spec *sp = &r->o->backends[i];
+        int rc;
+        if (sp->kind == RUN_BE_QEMU) {
+            riommu_qemu_config qc = riommu_qemu_config_default();
+            qc.ram_mib = 2048;
+            rc = riommu_qemu_backend_create(&qc, &be[n], e, sizeof e);
+            qemu = true;
+            if (rc >= 0 && r->p->nconfig) {
+                r->cskipped += r->p->nconfig;
+                size_t l = strlen(r->cnote);
+                snprintf(r->cnote + l, sizeof r->cnote - l,
+                         "%s%u config line(s) not applied to %s (fixed capabilities)",
+                         l ? "; " : "", r->p->nconfig, sp->name);
+            }
+        } else {
+            riommu_config cfg = r->p->model;
+            if (sp->kind == RUN_BE_MODEL2)
+                model2_config(&cfg);
+            cfg.defects = sp->defects;
+            rc = riommu_model_backend_create(&cfg, sp->name, &be[n], e, sizeof e);
+        }
+        if (rc < 0) {
+            snprintf(err, errlen, "backend %s: %s", sp->name, e);
+            for (unsigned j = 0; j < n; j++)
+                be[j].destroy(be[j].ctx);
+            return false;
+        }
+        be[n].name = sp->name;
+        n++;
+    }
+    riommu_cosim_config cc;
+    riommu_cosim_config_default(&cc);
+    if (qemu) /* QEMU keeps its parked hart at 0x80000000-0x80000fff */
+        cc.dma_base = 0x80100000ull;
+    cc.stop_at_first = r->o->stop_on_mismatch;
+    r->cs = riommu_cosim_create(be, n, &cc);
+    if (!r->cs) {
+        for (unsigned j = 0; j < n; j++)
+            be[j].destroy(be[j].ctx);
+        snprintf(err, errlen, "cannot create the co-simulation engine");
+        return false;
+    }
+    if (!riommu_waivers_apply(r->cs, r->o->waivers, r->o->nwaivers)) {
+        snprintf(err, errlen, "too many waiver rules");
+        return false;
+    }
+    r->ref = riommu_cosim_backend(r->cs, 0);
+    r->m = riommu_model_backend_model(r->ref);
+    r->mem = riommu_model_backend_memhost(r->ref);
+    if (!r->m || !r->mem) {
+        snprintf(err, errlen, "the first backend (the reference) must be a model");
+        return false;
+    }
+    riommu_hw_ops inner = riommu_cosim_hw_ops(r->cs);
+    r->hwm_heap = riommu_cosim_heap(r->cs);
+    unsigned igs = (unsigned)RIOMMU_FIELD_GET(r->p->model.capabilities, RIOMMU_CAP_IGS);
+    if (igs != RIOMMU_IGS_WSI) {
+        /* what the PCI core does (riommu_hwm_setup_msi), through the engine */
+        unsigned nv = r->p->model.num_vectors < 4 ? r->p->model.num_vectors : 4;
+        for (unsigned v = 0; v < nv; v++) {
+            inner.write64(inner.ctx, RIOMMU_REG_MSI_ADDR(v), 0x7FFFF000ull + 4ull * v);
+            inner.write32(inner.ctx, RIOMMU_REG_MSI_DATA(v), v);
+            inner.write32(inner.ctx, RIOMMU_REG_MSI_VEC_CTL(v), 0);
+        }
+    }
+    r->ops = inner;
+    if (r->o->trace) {
+        r->tr = riommu_hw_trace_create(&inner, &r->hwm_heap, true);
+        if (!r->tr) {
+            snprintf(err, errlen, "out of memory");
+            return false;
+        }
+        r->ops = riommu_hw_trace_ops(r->tr);
+    }
+    return true;
+}
+
 static bool build(runner *r, char *err, size_t errlen)
 {
     r->heap_list.l.next = r->heap_list.l.prev = &r->heap_list;
@@ -220,8 +334,21 @@ static bool build(runner *r, char *err, size_t errlen)
     r->evs = calloc(RING_CAP, sizeof *r->evs);
     r->devs = calloc(r->p->ndevs ? r->p->ndevs : 1, sizeof *r->devs);
     r->doms = calloc(r->p->ndoms ? r->p->ndoms : 1, sizeof *r->doms);
+    if (!r->recs || !r->evs || !r->devs || !r->doms) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    r->heap.ctx = r;
+    r->heap.zalloc = th_zalloc;
+    r->heap.free = th_free;
+    r->heap.phys_to_virt = th_phys_to_virt;
+    riommu_drv_config_default(&r->dcfg);
+    r->dcfg.event = on_event;
+    r->dcfg.event_ctx = r;
+    if (r->o->nbackends)
+        return build_cosim(r, err, errlen);
     r->mem = memhost_create(0);
-    if (!r->recs || !r->evs || !r->devs || !r->doms || !r->mem) {
+    if (!r->mem) {
         snprintf(err, errlen, "out of memory");
         return false;
     }
@@ -241,10 +368,6 @@ static bool build(runner *r, char *err, size_t errlen)
     }
     riommu_hw_ops inner = riommu_hwm_ops(r->hwm);
     r->hwm_heap = riommu_hwm_heap(r->hwm);
-    r->heap.ctx = r;
-    r->heap.zalloc = th_zalloc;
-    r->heap.free = th_free;
-    r->heap.phys_to_virt = th_phys_to_virt;
     r->ops = inner;
     if (r->o->trace) {
         r->tr = riommu_hw_trace_create(&inner, &r->hwm_heap, true);
@@ -254,9 +377,6 @@ static bool build(runner *r, char *err, size_t errlen)
         }
         r->ops = riommu_hw_trace_ops(r->tr);
     }
-    riommu_drv_config_default(&r->dcfg);
-    r->dcfg.event = on_event;
-    r->dcfg.event_ctx = r;
     return true;
 }
 
@@ -301,9 +421,13 @@ static void teardown(runner *r)
     }
     driver_gone(r);
     riommu_hw_trace_destroy(r->tr);
-    riommu_hwm_destroy(r->hwm);
-    riommu_destroy(r->m);
-    memhost_destroy(r->mem);
+    if (r->cs) {
+        riommu_cosim_destroy(r->cs); /* the backends with it */
+    } else if (!r->o->nbackends) {
+        riommu_hwm_destroy(r->hwm);
+        riommu_destroy(r->m);
+        memhost_destroy(r->mem);
+    }
     free(r->recs);
     free(r->evs);
     free(r->devs);
@@ -355,6 +479,28 @@ static bool target_id(runner *r, const scn_step *s, uint32_t *id)
 
 /* ---- backdoor walks of the model's memory ------------------------------------------------ */
 
+/* The reference's memory: the embedded model's, or the reference
+ * backend's through its mem_read op. */
+static void ref_read(runner *r, uint64_t pa, void *buf, size_t len)
+{
+    if (r->ref) {
+        if (r->ref->mem_read(r->ref->ctx, pa, buf, len) != 0)
+            memset(buf, 0, len);
+    } else {
+        memhost_read(r->mem, pa, buf, len);
+    }
+}
+
+static uint64_t ref_r64(runner *r, uint64_t pa)
+{
+    uint8_t b[8];
+    ref_read(r, pa, b, 8);
+    uint64_t v = 0;
+    for (unsigned i = 0; i < 8; i++)
+        v |= (uint64_t)b[i] << (8 * i);
+    return v;
+}
+
 /* Physical address of device `id`'s context in the model's memory, as the
  * IOMMU would find it (ds "Process to locate the Device-context"). */
 static bool dc_address(runner *r, uint32_t id, uint64_t *pa, bool *ext)
@@ -375,7 +521,7 @@ static bool dc_address(runner *r, uint32_t id, uint64_t *pa, bool *ext)
         return false;
     uint64_t a = RIOMMU_FIELD_GET(ddtp, RIOMMU_DDTP_PPN) << 12;
     for (int i = (int)levels - 1; i > 0; i--) {
-        uint64_t e = memhost_r64(r->mem, a + ddi[i] * 8ull);
+        uint64_t e = ref_r64(r, a + ddi[i] * 8ull);
         if (!(e & RIOMMU_DDTE_V))
             return false;
         a = RIOMMU_FIELD_GET(e, RIOMMU_DDTE_PPN) << 12;
@@ -392,7 +538,7 @@ static bool pte_lookup(runner *r, uint32_t id, uint64_t iova, uint64_t *pte, uns
     bool ext;
     if (!dc_address(r, id, &pa, &ext))
         return false;
-    uint64_t tc = memhost_r64(r->mem, pa), fsc = memhost_r64(r->mem, pa + 24);
+    uint64_t tc = ref_r64(r, pa), fsc = ref_r64(r, pa + 24);
     if (tc & RIOMMU_DC_TC_PDTV)
         return false;
     unsigned mode = (unsigned)RIOMMU_FIELD_GET(fsc, RIOMMU_FSC_MODE);
@@ -401,7 +547,7 @@ static bool pte_lookup(runner *r, uint32_t id, uint64_t iova, uint64_t *pte, uns
     unsigned levels = mode - 5;
     uint64_t a = (fsc & RIOMMU_FSC_PPN) << 12;
     for (int i = (int)levels - 1; i >= 0; i--) {
-        uint64_t e = memhost_r64(r->mem, a + ((iova >> (12 + 9 * i)) & 0x1FF) * 8);
+        uint64_t e = ref_r64(r, a + ((iova >> (12 + 9 * i)) & 0x1FF) * 8);
         *pte = e;
         *level = (unsigned)i;
         if (!(e & RIOMMU_PTE_V) || (e & (RIOMMU_PTE_R | RIOMMU_PTE_X)))
@@ -467,7 +613,10 @@ static void do_dma(runner *r, const scn_step *s, run_step_report *rep)
     req.access = d->access;
     req.iova = d->iova;
     req.len = d->len;
-    riommu_dma(r->m, &req, buf, &rep->rsp);
+    if (r->cs)
+        r->cskipped += riommu_cosim_dma(r->cs, &req, buf, &rep->rsp);
+    else
+        riommu_dma(r->m, &req, buf, &rep->rsp);
     const riommu_response *rsp = &rep->rsp;
     rep->data = buf;
     rep->len = d->access == RIOMMU_WRITE ? 0 : d->len;
@@ -608,7 +757,7 @@ static bool compare(scn_cmp c, uint64_t got, uint64_t want)
 static void mem_read(runner *r, uint64_t pa, unsigned width, uint64_t *v)
 {
     uint8_t b[8] = {0};
-    memhost_read(r->mem, pa, b, width);
+    ref_read(r, pa, b, width);
     *v = 0;
     for (unsigned i = 0; i < width; i++)
         *v |= (uint64_t)b[i] << (8 * i);
@@ -619,6 +768,13 @@ static void mem_write(runner *r, uint64_t pa, unsigned width, uint64_t v)
     uint8_t b[8];
     for (unsigned i = 0; i < width; i++)
         b[i] = (uint8_t)(v >> (8 * i));
+    if (r->cs) { /* the CPU writes memory: every backend's image */
+        for (unsigned i = 0; i < riommu_cosim_backend_count(r->cs); i++) {
+            const riommu_backend_ops *b0 = riommu_cosim_backend(r->cs, i);
+            b0->mem_write(b0->ctx, pa, b, width);
+        }
+        return;
+    }
     memhost_write(r->mem, pa, b, width);
 }
 
@@ -657,12 +813,19 @@ static void do_step(runner *r, const scn_step *s, uint32_t iter)
             fatal(r, s, "the driver is already running");
             return;
         }
+        if (r->cs) /* the engine offers no interrupts */
+            r->dcfg.policy.polling = true;
         rep.err = riommu_drv_init(&r->ops, &r->heap, &r->dcfg, &r->d);
         if (r->d) {
             rep.v[0] = riommu_drv_ddt_mode(r->d);
             rep.v[1] = riommu_drv_icvec(r->d);
             rep.v[2] = queue_entries(r->m, RIOMMU_REG_CQB);
             rep.v[3] = queue_entries(r->m, RIOMMU_REG_FQB);
+            if (r->cs) { /* memory records in the fault queue name the field */
+                uint64_t fqb = riommu_peek_reg(r->m, RIOMMU_REG_FQB);
+                riommu_cosim_label(r->cs, RIOMMU_FIELD_GET(fqb, RIOMMU_QB_PPN) << 12,
+                                   32ull * rep.v[3], 32, "fault-record");
+            }
         }
         break;
     case SCN_PROBE: {
@@ -818,7 +981,7 @@ static void do_step(runner *r, const scn_step *s, uint32_t iter)
         if (!dc_address(r, id, &pa, &ext) || (s->field > SCN_DC_FSC && !ext))
             rep.none = true;
         else
-            rep.v[0] = memhost_r64(r->mem, pa + 8ull * s->field);
+            rep.v[0] = ref_r64(r, pa + 8ull * s->field);
         break;
     }
     case SCN_PTE_READ: {
@@ -860,11 +1023,22 @@ static void do_step(runner *r, const scn_step *s, uint32_t iter)
         break;
     }
     case SCN_STEP:
-        riommu_step(r->m, s->a);
+        if (r->cs) {
+            for (unsigned i = 0; i < riommu_cosim_backend_count(r->cs); i++) {
+                riommu *bm = riommu_model_backend_model(riommu_cosim_backend(r->cs, i));
+                if (bm)
+                    riommu_step(bm, s->a);
+            }
+        } else {
+            riommu_step(r->m, s->a);
+        }
         rep.v[0] = riommu_now(r->m);
         break;
     case SCN_SETTLE:
-        riommu_settle(r->m);
+        if (r->cs)
+            riommu_cosim_settle(r->cs);
+        else
+            riommu_settle(r->m);
         rep.v[0] = riommu_now(r->m);
         break;
     case SCN_ECHO:
@@ -949,7 +1123,13 @@ bool run_program(const scn_program *p, const run_options *o, const run_sink *sin
         const scn_step *s = &p->steps[i];
         for (uint32_t it = 0; it < s->repeat && !r->stop; it++) {
             r->sum.steps++;
+            if (r->cs)
+                riommu_cosim_set_step(r->cs, s->line);
             do_step(r, s, it);
+            if (r->cs && riommu_cosim_stopped(r->cs)) {
+                r->stop = true;
+                r->sum.stopped = true;
+            }
             if (!r->stop && riommu_now(r->m) > RUN_MAX_CYCLES)
                 fatal(r, s, "the simulated-time budget of %llu cycles is spent",
                       (unsigned long long)RUN_MAX_CYCLES);
@@ -966,10 +1146,111 @@ bool run_program(const scn_program *p, const run_options *o, const run_sink *sin
     drv_stats_now(r, &r->sum.drv);
     r->sum.cycles = riommu_now(r->m);
     r->sum.msis = memhost_msi_count(r->mem);
+    if (r->cs) {
+        riommu_cosim_finish(r->cs);
+        riommu_cosim_counts(r->cs, &r->sum.mismatches, &r->sum.waived);
+        r->sum.skipped = r->cskipped;
+        if (o->cosim_done) {
+            run_cosim_result res;
+            memset(&res, 0, sizeof res);
+            res.c = r->cs;
+            res.skipped = r->cskipped;
+            snprintf(res.note, sizeof res.note, "%s", r->cnote);
+            o->cosim_done(o->cosim_ctx, p, &res);
+        }
+    }
     *out = r->sum;
     if (sink->end)
         sink->end(sink->ctx, p, out);
     teardown(r);
     free(r);
     return true;
+}
+
+/* ---- backend lists ------------------------------------------------------------------------- */
+
+unsigned run_backends_parse(const char *list, run_backend_spec *out, unsigned max, char *err,
+                            size_t errlen)
+{
+    unsigned n = 0;
+    const char *p = list;
+    if (!*p) {
+        snprintf(err, errlen, "--backends: empty list");
+        return 0;
+    }
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (n == max) {
+            snprintf(err, errlen, "--backends: at most %u backends", max);
+            return 0;
+        }
+        run_backend_spec *sp = &out[n];
+        memset(sp, 0, sizeof *sp);
+        if (len == 0 || len >= sizeof sp->name) {
+            snprintf(err, errlen, "--backends: %s backend name in '%s'",
+                     len ? "too long a" : "empty", list);
+            return 0;
+        }
+        memcpy(sp->name, p, len);
+        sp->name[len] = 0;
+        char *colon = strchr(sp->name, ':');
+        size_t base = colon ? (size_t)(colon - sp->name) : len;
+        if (base == 5 && !strncmp(sp->name, "model", 5))
+            sp->kind = RUN_BE_MODEL;
+        else if (base == 6 && !strncmp(sp->name, "model2", 6))
+            sp->kind = RUN_BE_MODEL2;
+        else if (base == 4 && !strncmp(sp->name, "qemu", 4))
+            sp->kind = RUN_BE_QEMU;
+        else {
+            snprintf(err, errlen,
+                     "--backends: unknown backend '%s' (model, model2, qemu, "
+                     "model:defect=NAME[+NAME])",
+                     sp->name);
+            return 0;
+        }
+        if (colon) {
+            const char *opt = colon + 1;
+            if (sp->kind == RUN_BE_QEMU || strncmp(opt, "defect=", 7) != 0 || !opt[7]) {
+                snprintf(err, errlen,
+                         "--backends: bad option in '%s' (only model:defect=NAME[+NAME])",
+                         sp->name);
+                return 0;
+            }
+            opt += 7;
+            while (*opt) {
+                const char *e2 = strchr(opt, '+');
+                size_t l2 = e2 ? (size_t)(e2 - opt) : strlen(opt);
+                uint32_t bit = 0;
+                for (unsigned b = 0; b < 32 && !bit; b++) {
+                    const char *nm = riommu_defect_name(1u << b);
+                    if (nm && strlen(nm) == l2 && !strncmp(nm, opt, l2))
+                        bit = 1u << b;
+                }
+                if (!bit) {
+                    snprintf(err, errlen, "--backends: unknown defect '%.*s' in '%s'", (int)l2,
+                             opt, sp->name);
+                    return 0;
+                }
+                sp->defects |= bit;
+                opt += l2;
+                if (*opt == '+')
+                    opt++;
+            }
+        }
+        n++;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    if (out[0].kind == RUN_BE_QEMU) {
+        snprintf(err, errlen, "--backends: the first backend is the reference and must be a "
+                              "model (e.g. model,qemu)");
+        return 0;
+    }
+    if (out[0].defects) {
+        snprintf(err, errlen, "--backends: the reference (first) backend must not have defects");
+        return 0;
+    }
+    return n;
 }

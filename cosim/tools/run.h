@@ -11,6 +11,10 @@
  * model (the device side is not the driver's business), backdoor reads
  * (mem, dc, pte) to the model's memory.
  *
+ * With run_options.nbackends > 0 the world is the lockstep engine
+ * (cosim.h) over those backends instead: see docs/scenarios.md "With
+ * --backends" for what goes where.
+ *
  * Results are structured records handed to a run_sink; nothing here
  * formats text (report.h renders them). With one backend every failed
  * expectation is a mismatch; waived and skipped stay 0.
@@ -22,8 +26,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "riommu/cosim.h"
 #include "riommu/drv.h"
 #include "riommu/hw_trace.h"
+#include "riommu/report.h"
 #include "riommu/riommu.h"
 #include "scenario.h"
 
@@ -32,9 +38,46 @@
  * simulated time. 2^44 cycles is about 4.9 hours at 1 GHz. */
 #define RUN_MAX_CYCLES (1ull << 44)
 
+/* One backend of a co-simulated run (`riommu run --backends LIST`). */
+typedef enum run_backend_kind {
+    RUN_BE_MODEL = 0, /* the model: defaults + the scenario's config lines */
+    RUN_BE_MODEL2,    /* the same with other cache geometry and timing */
+    RUN_BE_QEMU       /* QEMU's riscv-iommu-pci (fixed capabilities) */
+} run_backend_kind;
+
+#define RUN_MAX_BACKENDS 8
+
+typedef struct run_backend_spec {
+    run_backend_kind kind;
+    uint32_t defects;  /* riommu_defect bits (models only) */
+    char name[64];     /* the spec as written: "model", "model:defect=wrong-cause" */
+} run_backend_spec;
+
+/* Parse a comma-separated list: model | model2 | qemu |
+ * model[2]:defect=NAME[+NAME...]. Returns the count (>= 1), or 0 with a
+ * one-line reason in err. */
+unsigned run_backends_parse(const char *list, run_backend_spec *out, unsigned max, char *err,
+                            size_t errlen);
+
+/* What a co-simulated program found, handed over before the engine goes. */
+typedef struct run_cosim_result {
+    const riommu_cosim *c;
+    uint64_t skipped;  /* steps (or config lines) some backend could not do */
+    char note[256];    /* what was skipped and why ("" if nothing) */
+} run_cosim_result;
+
 typedef struct run_options {
     bool trace;            /* record every shim operation, hand them to sink->trace */
     bool stop_on_mismatch; /* stop the program at its first mismatch */
+    /* Co-simulation: nbackends == 0 runs on the embedded model (as without
+     * --backends); otherwise the driver runs on the lockstep engine over
+     * these backends, the first being the reference. */
+    const run_backend_spec *backends;
+    unsigned nbackends;
+    const riommu_waiver_rule *waivers;
+    size_t nwaivers;
+    void (*cosim_done)(void *ctx, const scn_program *p, const run_cosim_result *res);
+    void *cosim_ctx;
 } run_options;
 
 /* How a compared value is shown. */

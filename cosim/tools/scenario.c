@@ -1571,6 +1571,7 @@ static bool statement(parser *ps)
     } while (0)
 
     if (cli_name_eq(verb, "config")) {
+        ps->p->nconfig++;
         ok = parse_config(ps);
     } else if (cli_name_eq(verb, "driver")) {
         ok = parse_driver(ps);

@@ -201,6 +201,7 @@ typedef struct scn_step {
 typedef struct scn_program {
     char *file;            /* name used in messages (owned) */
     riommu_config model;   /* model configuration: defaults + `config` lines */
+    unsigned nconfig;      /* how many `config` lines there were */
     scn_step *steps;
     size_t nsteps, cap;
     unsigned ndevs, ndoms; /* slots */

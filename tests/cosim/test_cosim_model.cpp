@@ -180,3 +180,35 @@ TEST(CosimModel, RegisterDifferenceAndWaiver) {
     EXPECT_STREQ(mm[1].waiver, "icvec-test");
     EXPECT_NE(std::string(mm[1].where).find("icvec"), std::string::npos);
 }
+
+// A malformed request is an answer (BAD_REQUEST on both), not a backend
+// error, and no address or data is compared for it.
+TEST(CosimModel, BadRequestIsAnAnswerNotABackendError) {
+    Pair p;
+    ASSERT_EQ(p.init(), RIOMMU_DRV_OK);
+    uint8_t buf[8] = {0};
+    riommu_request r = req(1u << 24, RIOMMU_READ, 0x1000, 8);
+    riommu_response rsp;
+    EXPECT_EQ(riommu_cosim_dma(p.c, &r, buf, &rsp), 0u);
+    EXPECT_EQ(rsp.status, RIOMMU_RSP_BAD_REQUEST);
+    EXPECT_EQ(p.unwaived(), 0u) << p.dump();
+}
+
+// riommu_cosim_label: a memory difference inside a labelled region is
+// named "NAME +OFFSET" (offset of the 8-byte word within its entry).
+TEST(CosimModel, LabelNamesMemoryRecords) {
+    Pair p(false);
+    ASSERT_EQ(p.init(), RIOMMU_DRV_OK);
+    riommu_dma_mem m;
+    ASSERT_TRUE(p.ops.alloc(p.ops.ctx, 4096, 4096, &m));
+    ASSERT_TRUE(riommu_cosim_label(p.c, m.pa, 4096, 32, "fault-record"));
+    const riommu_backend_ops *b1 = riommu_cosim_backend(p.c, 1);
+    uint64_t v = 0x1234;
+    ASSERT_EQ(b1->mem_write(b1->ctx, m.pa + 32 + 16, &v, 8), 0);
+    riommu_cosim_finish(p.c);
+    size_t n;
+    const riommu_mismatch *mm = riommu_cosim_mismatches(p.c, &n);
+    ASSERT_EQ(n, 1u) << p.dump();
+    EXPECT_EQ(mm[0].kind, RIOMMU_MM_MEM_FINAL);
+    EXPECT_STREQ(mm[0].where, "fault-record +16");
+}

@@ -81,6 +81,15 @@ riommu_drv_heap riommu_cosim_heap(riommu_cosim *c);
 bool riommu_cosim_add_waiver(riommu_cosim *c, const char *name, const char *backend_name,
                              riommu_mm_kind kind, const char *where_substr);
 
+/* Name a region of driver memory (e.g. the fault queue, `stride` 32, name
+ * "fault-record"): a memory record (mem-consumed, mem-final) inside it has
+ * `where` "NAME +OFFSET", OFFSET being the differing 8-byte word's offset
+ * within its entry — the same form as event records, so one waiver can
+ * name one field. A name given again moves its region. Returns false when
+ * the label table (8) is full. */
+bool riommu_cosim_label(riommu_cosim *c, uint64_t pa, uint64_t len, uint32_t stride,
+                        const char *name);
+
 /* Label the following operations with a step number (for records). */
 void riommu_cosim_set_step(riommu_cosim *c, uint64_t step);
 

@@ -22,6 +22,11 @@ int riommu_model_backend_create(const riommu_config *cfg, const char *name,
  * other backends): for statistics and backdoor checks. */
 riommu *riommu_model_backend_model(const riommu_backend_ops *b);
 
+/* The memory image inside such a backend (NULL for other backends): for
+ * statistics the memory itself keeps (MSIs received, wire levels). */
+struct memhost;
+struct memhost *riommu_model_backend_memhost(const riommu_backend_ops *b);
+
 #ifdef __cplusplus
 }
 #endif
