@@ -111,7 +111,7 @@ struct Lockstep {
         riommu_drv_process(d);
         // A page without U: first clear U in memory via the driver's CPU
         // view of the leaf, published like the driver would.
-        uint64_t leafpa = find_leaf(d1, 0x12000);
+        uint64_t leafpa = find_leaf(0x20, 0x12000);
         if (leafpa) {
             uint64_t *pte = static_cast<uint64_t *>(heap.phys_to_virt(heap.ctx, leafpa));
             *pte &= ~RIOMMU_PTE_U;
@@ -146,23 +146,20 @@ struct Lockstep {
         return u;
     }
 
-    // The PA of the leaf PTE mapping `iova` (Sv57, 4 KiB leaf).
-    uint64_t find_leaf(riommu_drv_domain *dom, uint64_t iova) {
-        // The driver does not expose its root; find the table chain through
-        // iova_to_phys's view: walk the CPU copy from any known table is not
-        // possible without the root, so read it from a DC: device 0x20's DC
-        // fsc holds the root PPN.
-        (void)dom;
+    // The PA of the 4 KiB leaf PTE mapping `iova` for device `did`: the
+    // driver does not expose a domain's root, so it is read from the
+    // device's DC (3LVL base-format directory, fsc holds the root PPN).
+    uint64_t find_leaf(uint32_t did, uint64_t iova) {
         uint64_t ddtp = ops.read64(ops.ctx, RIOMMU_REG_DDTP);
         uint64_t a = RIOMMU_FIELD_GET(ddtp, RIOMMU_DDTP_PPN) << 12;
-        const unsigned idx[2] = {(0x20u >> 16) & 0xFF, (0x20u >> 7) & 0x1FF};
+        const unsigned idx[2] = {(did >> 16) & 0xFF, (did >> 7) & 0x1FF};
         for (unsigned i = 0; i < 2; i++) {
             uint64_t *e = static_cast<uint64_t *>(heap.phys_to_virt(heap.ctx, a + idx[i] * 8));
             if (!e || !(*e & 1))
                 return 0;
             a = RIOMMU_FIELD_GET(*e, RIOMMU_DDTE_PPN) << 12;
         }
-        uint64_t *dcp = static_cast<uint64_t *>(heap.phys_to_virt(heap.ctx, a + 0x20 * 32));
+        uint64_t *dcp = static_cast<uint64_t *>(heap.phys_to_virt(heap.ctx, a + (did & 0x7F) * 32));
         if (!dcp)
             return 0;
         uint64_t t = RIOMMU_FIELD_GET(dcp[3], RIOMMU_FSC_PPN) << 12;
