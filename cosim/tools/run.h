@@ -47,6 +47,15 @@ typedef enum run_backend_kind {
 
 #define RUN_MAX_BACKENDS 8
 
+/* With a qemu backend the runner creates one edu DMA engine on PCI bus 0
+ * for every device ID the program issues DMA from that bus 0 slot can
+ * have (function 0 of slots 2..31: 0x10, 0x18, ..., 0xF8), plus 0x10 and
+ * 0x18. True when `device_id` is such an ID. */
+static inline bool run_qemu_device_id_ok(uint32_t device_id)
+{
+    return (device_id & 7u) == 0 && device_id >= 0x10u && device_id <= 0xF8u;
+}
+
 typedef struct run_backend_spec {
     run_backend_kind kind;
     uint32_t defects;  /* riommu_defect bits (models only) */
