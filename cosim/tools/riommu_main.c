@@ -98,7 +98,7 @@ static void run_usage(FILE *o)
         "    config ddt fixed-ppn N    config cq|fq max-entries N|fixed-ppn N\n"
         "    config num_vectors|hpm_counters|hpm_counter_bits|rcid_bits|mcid_bits|\n"
         "           seed|fctl_reset N     config synchronous|check_pas|\n"
-        "           iotval_page_offset|fctl_gxl_writable on|off\n"
+        "           iotval_page_offset|fctl_gxl_writable|qb_write_clears_index on|off\n"
         "  driver settings (take effect at the next init):\n"
         "    driver profile linux-6.13|mainline   driver bus pci|platform\n"
         "    driver irqs N   driver kdump on|off   driver cq|fq entries N\n"
@@ -192,8 +192,19 @@ static void cosim_done(void *ctx, const scn_program *p, const run_cosim_result *
         snprintf(repro, rl, "riommu run --backends %s%s%s %s", co->list,
                  co->waivers ? " --waivers " : "", co->waivers ? co->waivers : "", p->file);
     c->reproduce = repro;
-    c->backends = co->names;
-    c->nbackends = co->nb;
+    /* The engine's own list: a backend that could not run this program
+     * (qemu with a model configuration) is not in it. */
+    unsigned nb = riommu_cosim_backend_count(res->c);
+    const char **names = malloc(nb * sizeof *names);
+    if (names) {
+        for (unsigned i = 0; i < nb; i++)
+            names[i] = riommu_cosim_backend_name(res->c, i);
+        c->backends = names;
+        c->nbackends = nb;
+    } else {
+        c->backends = co->names;
+        c->nbackends = co->nb;
+    }
     size_t n;
     const riommu_mismatch *mm = riommu_cosim_mismatches(res->c, &n);
     riommu_mismatch *copy = n ? malloc(n * sizeof *copy) : NULL;
@@ -218,6 +229,8 @@ static void cosim_out_free(cosim_out *co)
         free((void *)co->cases[i].name);
         free((void *)co->cases[i].reproduce);
         free((void *)co->cases[i].mm);
+        if (co->cases[i].backends != co->names)
+            free((void *)co->cases[i].backends);
     }
     free(co->cases);
 }

@@ -78,6 +78,7 @@ typedef struct runner {
     const riommu_backend_ops *ref;
     uint64_t cskipped;
     char cnote[256];
+    riommu_config refcfg;  /* the reference model's configuration */
 } runner;
 
 /* ---- tracked heap -------------------------------------------------------- */
@@ -243,29 +244,124 @@ static void model2_config(riommu_config *c)
     c->timing.qcsr_busy = 0;
 }
 
+/* The bus 0 slots of the edu devices a qemu backend needs for `p`: 02 and
+ * 03 (0x10, 0x18) always, then the slot of every other device ID the
+ * program can issue DMA from (a probe's first ID, a raw `dma` ID) when bus
+ * 0 can have it (run_qemu_device_id_ok). Returns the count. */
+static unsigned qemu_edu_slots(const scn_program *p, uint8_t *slots)
+{
+    uint32_t want = (1u << 2) | (1u << 3);
+    for (size_t i = 0; i < p->nsteps; i++) {
+        const scn_step *st = &p->steps[i];
+        uint32_t id;
+        if (st->kind == SCN_PROBE && st->nids)
+            id = st->ids[0];
+        else if (st->kind == SCN_DMA && st->raw_id)
+            id = st->id;
+        else
+            continue;
+        if (run_qemu_device_id_ok(id))
+            want |= 1u << (id >> 3);
+    }
+    unsigned n = 0;
+    for (unsigned sl = 2; sl < 32 && n < RIOMMU_QEMU_MAX_EDU; sl++)
+        if (want & (1u << sl))
+            slots[n++] = (uint8_t)sl;
+    return n;
+}
+
+/* Why `p` cannot run as a whole on QEMU's riscv-iommu-pci (fixed
+ * parameters, DMA only from edu devices on bus 0, no wired interrupts):
+ * writes the first reason into why and returns false; true when it can.
+ * A program that cannot is run on the other backends and counted skipped
+ * once, rather than letting a skipped step's consequences (a fault record
+ * only the reference wrote) show up as differences later. */
+static bool qemu_applicable(const scn_program *p, char *why, size_t len)
+{
+    if (p->nconfig) {
+        snprintf(why, len, "it configures the model (%u config line(s)); QEMU's parameters "
+                 "are fixed", p->nconfig);
+        return false;
+    }
+    uint32_t devid[SCN_MAX_NAMES] = {0};
+    for (size_t i = 0; i < p->nsteps; i++) {
+        const scn_step *st = &p->steps[i];
+        if (st->kind == SCN_PROBE && st->dev >= 0 && (unsigned)st->dev < SCN_MAX_NAMES &&
+            st->nids) {
+            devid[st->dev] = st->ids[0];
+        } else if (st->kind == SCN_DRIVER_SET && st->u.set.which == SCN_SET_BUS &&
+                   st->u.set.value == RIOMMU_DRV_BUS_PLATFORM) {
+            snprintf(why, len, "line %u: wired interrupts (QEMU's riscv-iommu-pci is MSI only)",
+                     st->line);
+            return false;
+        } else if (st->kind == SCN_DMA) {
+            const scn_dma *d = &st->u.dma;
+            uint32_t id = st->raw_id ? st->id
+                          : (st->dev >= 0 && (unsigned)st->dev < SCN_MAX_NAMES) ? devid[st->dev]
+                                                                               : 0;
+            const char *what = NULL;
+            if (!run_qemu_device_id_ok(id))
+                what = "a device ID no edu on bus 0 can have";
+            else if (d->pv)
+                what = "a process_id";
+            else if (d->priv)
+                what = "supervisor privilege";
+            else if (d->access == RIOMMU_EXEC)
+                what = "an execute request";
+            else if (d->len > 4096)
+                what = "more than the edu's 4 KiB buffer";
+            else if (d->has_pa && (d->pa < RUN_QEMU_RAM_BASE || d->pa >= RUN_QEMU_RAM_END ||
+                                   d->len > RUN_QEMU_RAM_END - d->pa))
+                what = "a physical address outside QEMU's guest RAM";
+            if (what) {
+                snprintf(why, len, "line %u: DMA with %s", st->line, what);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 static bool build_cosim(runner *r, char *err, size_t errlen)
 {
     riommu_backend_ops be[RUN_MAX_BACKENDS];
     unsigned n = 0;
-    bool qemu = false;
+    bool qemu = false, qemu_na = false;
     char e[200];
+    /* With QEMU in the list the models take its implementation-defined
+     * parameters (riommu_qemu_model_config) when the program can run on
+     * it; a program that cannot leaves QEMU out. */
+    riommu_config base = r->p->model;
+    for (unsigned i = 0; i < r->o->nbackends && i < RUN_MAX_BACKENDS; i++) {
+        if (r->o->backends[i].kind != RUN_BE_QEMU)
+            continue;
+        char why[160];
+        if (qemu_applicable(r->p, why, sizeof why)) {
+            riommu_qemu_model_config(&base);
+        } else {
+            qemu_na = true;
+            r->cskipped++;
+            snprintf(r->cnote, sizeof r->cnote, "not run on %s: %s", r->o->backends[i].name,
+                     why);
+        }
+        break;
+    }
+    r->refcfg = base;
     for (unsigned i = 0; i < r->o->nbackends && i < RUN_MAX_BACKENDS; i++) {
         const run_backend_spec *sp = &r->o->backends[i];
         int rc;
         if (sp->kind == RUN_BE_QEMU) {
+            if (qemu_na)
+                continue;
             riommu_qemu_config qc = riommu_qemu_config_default();
-            qc.ram_mib = 2048;
+            uint8_t slots[RIOMMU_QEMU_MAX_EDU];
+            qc.ram_mib = RUN_QEMU_RAM_MIB; /* the PAs scenarios map: 0x1_0000_0000... */
+            qc.n_edu = qemu_edu_slots(r->p, slots);
+            qc.edu_slots = slots;
             rc = riommu_qemu_backend_create(&qc, &be[n], e, sizeof e);
             qemu = true;
-            if (rc >= 0 && r->p->nconfig) {
-                r->cskipped += r->p->nconfig;
-                size_t l = strlen(r->cnote);
-                snprintf(r->cnote + l, sizeof r->cnote - l,
-                         "%s%u config line(s) not applied to %s (fixed capabilities)",
-                         l ? "; " : "", r->p->nconfig, sp->name);
-            }
         } else {
-            riommu_config cfg = r->p->model;
+            riommu_config cfg = base;
             if (sp->kind == RUN_BE_MODEL2)
                 model2_config(&cfg);
             cfg.defects = sp->defects;
@@ -292,7 +388,7 @@ static bool build_cosim(runner *r, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create the co-simulation engine");
         return false;
     }
-    if (!riommu_waivers_apply(r->cs, r->o->waivers, r->o->nwaivers)) {
+    if (!riommu_waivers_apply_for(r->cs, r->o->waivers, r->o->nwaivers, r->p->file)) {
         snprintf(err, errlen, "too many waiver rules");
         return false;
     }
@@ -305,10 +401,10 @@ static bool build_cosim(runner *r, char *err, size_t errlen)
     }
     riommu_hw_ops inner = riommu_cosim_hw_ops(r->cs);
     r->hwm_heap = riommu_cosim_heap(r->cs);
-    unsigned igs = (unsigned)RIOMMU_FIELD_GET(r->p->model.capabilities, RIOMMU_CAP_IGS);
+    unsigned igs = (unsigned)RIOMMU_FIELD_GET(base.capabilities, RIOMMU_CAP_IGS);
     if (igs != RIOMMU_IGS_WSI) {
         /* what the PCI core does (riommu_hwm_setup_msi), through the engine */
-        unsigned nv = r->p->model.num_vectors < 4 ? r->p->model.num_vectors : 4;
+        unsigned nv = base.num_vectors < 4 ? base.num_vectors : 4;
         for (unsigned v = 0; v < nv; v++) {
             inner.write64(inner.ctx, RIOMMU_REG_MSI_ADDR(v), 0x7FFFF000ull + 4ull * v);
             inner.write32(inner.ctx, RIOMMU_REG_MSI_DATA(v), v);

@@ -51,6 +51,13 @@ typedef enum run_backend_kind {
  * for every device ID the program issues DMA from that bus 0 slot can
  * have (function 0 of slots 2..31: 0x10, 0x18, ..., 0xF8), plus 0x10 and
  * 0x18. True when `device_id` is such an ID. */
+/* QEMU's guest RAM in such a run: device DMA can reach only
+ * [RUN_QEMU_RAM_BASE, RUN_QEMU_RAM_END); the first MiB is QEMU's parked
+ * hart and the driver's window. */
+#define RUN_QEMU_RAM_MIB 8192u
+#define RUN_QEMU_RAM_BASE 0x80000000ull
+#define RUN_QEMU_RAM_END (RUN_QEMU_RAM_BASE + ((uint64_t)RUN_QEMU_RAM_MIB << 20))
+
 static inline bool run_qemu_device_id_ok(uint32_t device_id)
 {
     return (device_id & 7u) == 0 && device_id >= 0x10u && device_id <= 0xF8u;

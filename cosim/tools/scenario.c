@@ -748,6 +748,10 @@ static bool parse_config(parser *ps)
         if (!num_range(ps, what, 0, 7, &v))
             return false;
         c->fctl_reset = (uint32_t)v;
+    } else if (cli_name_eq(what, "qb_write_clears_index")) {
+        if (!onoff(ps, what, &b))
+            return false;
+        c->qb_write_clears_index = b;
     } else if (cli_name_eq(what, "fctl_gxl_writable")) {
         if (!onoff(ps, what, &b))
             return false;
