@@ -23,6 +23,7 @@
 #include "riommu/report.h"
 #include "run.h"
 #include "scenario.h"
+#include "shrink.h"
 
 static void usage(FILE *o)
 {
@@ -43,6 +44,9 @@ static void usage(FILE *o)
           "             name every field of a register value (ddtp, capabilities,\n"
           "             cqcsr, ...), a device or process context, a PTE, a command\n"
           "             or a fault record\n"
+          "  shrink SCENARIO [--backends LIST] [-o OUT]\n"
+          "             reduce a failing scenario to a minimal one that fails the\n"
+          "             same way (delta debugging), written as a scenario file\n"
           "  help [COMMAND]\n"
           "             this text, or a command's\n"
           "\n"
@@ -513,6 +517,8 @@ int main(int argc, char **argv)
             demo_usage(stdout);
         else if (!strcmp(argv[2], "decode"))
             return decode_main(2, (char *[]){"decode", "--help", NULL});
+        else if (!strcmp(argv[2], "shrink"))
+            return cmd_shrink(2, (char *[]){"shrink", "--help", NULL});
         else {
             fprintf(stderr, "riommu help: unknown command '%s'\n", argv[2]);
             return 2;
@@ -523,6 +529,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1, false);
     if (!strcmp(cmd, "demo"))
         return cmd_run(argc - 1, argv + 1, true);
+    if (!strcmp(cmd, "shrink"))
+        return cmd_shrink(argc - 1, argv + 1);
     if (!strcmp(cmd, "decode"))
         return decode_main(argc - 1, argv + 1);
     fprintf(stderr, "riommu: unknown command '%s' (see riommu --help)\n", cmd);
