@@ -344,24 +344,18 @@ static void shrink_usage(FILE *o)
           o);
 }
 
-static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
+/* Read all of `f` (at most SCN_MAX_FILE_BYTES); NUL-terminated. */
+static char *read_stream(FILE *f, const char *name, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
     size_t cap = 65536, n = 0;
     char *b = malloc(cap + 1);
     while (b) {
-        size_t got = fread(b + n, 1, cap - n, f);
-        n += got;
+        n += fread(b + n, 1, cap - n, f);
         if (n < cap)
             break;
         if (cap > SCN_MAX_FILE_BYTES) {
-            snprintf(err, errlen, "%s: larger than %u bytes", path, (unsigned)SCN_MAX_FILE_BYTES);
+            snprintf(err, errlen, "%s: larger than %u bytes", name, (unsigned)SCN_MAX_FILE_BYTES);
             free(b);
-            fclose(f);
             return NULL;
         }
         char *nb = realloc(b, cap * 2 + 1);
@@ -373,7 +367,6 @@ static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
         b = nb;
         cap *= 2;
     }
-    fclose(f);
     if (!b) {
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -519,35 +512,19 @@ int cmd_shrink(int argc, char **argv)
     size_t len = 0;
     if (!strcmp(file, "-")) {
         s.file = "<stdin>";
-        size_t cap = 65536;
-        text = malloc(cap + 1);
-        while (text) {
-            size_t got = fread(text + len, 1, cap - len, stdin);
-            len += got;
-            if (len < cap)
-                break;
-            if (cap > SCN_MAX_FILE_BYTES) {
-                fprintf(stderr, "riommu shrink: <stdin>: larger than %u bytes\n",
-                        (unsigned)SCN_MAX_FILE_BYTES);
-                goto done;
-            }
-            char *nb = realloc(text, cap * 2 + 1);
-            if (!nb)
-                break;
-            text = nb;
-            cap *= 2;
-        }
-        if (!text) {
-            fprintf(stderr, "riommu shrink: out of memory\n");
-            goto done;
-        }
-        text[len] = 0;
+        text = read_stream(stdin, s.file, &len, err, sizeof err);
     } else {
-        text = read_all(file, &len, err, sizeof err);
-        if (!text) {
-            fprintf(stderr, "riommu shrink: %s\n", err);
-            goto done;
+        FILE *f = fopen(file, "rb");
+        if (f) {
+            text = read_stream(f, file, &len, err, sizeof err);
+            fclose(f);
+        } else {
+            snprintf(err, sizeof err, "%s: cannot open: %s", file, strerror(errno));
         }
+    }
+    if (!text) {
+        fprintf(stderr, "riommu shrink: %s\n", err);
+        goto done;
     }
     /* the original must parse (a parse error is reported as `run` does) */
     scn_error pe;
