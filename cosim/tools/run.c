@@ -378,8 +378,10 @@ static bool build_cosim(runner *r, char *err, size_t errlen)
     }
     riommu_cosim_config cc;
     riommu_cosim_config_default(&cc);
-    if (qemu) /* QEMU keeps its parked hart at 0x80000000-0x80000fff */
-        cc.dma_base = 0x80100000ull;
+    /* QEMU keeps its parked hart at 0x80000000-0x80000fff; `config qemu`
+     * gives every run of the scenario the same window. */
+    if (qemu || r->p->qemu_params)
+        cc.dma_base = RUN_QEMU_DMA_BASE;
     cc.stop_at_first = r->o->stop_on_mismatch;
     r->cs = riommu_cosim_create(be, n, &cc);
     if (!r->cs) {
@@ -452,7 +454,11 @@ static bool build(runner *r, char *err, size_t errlen)
     r->m = riommu_create(&r->p->model, &host, err, errlen);
     if (!r->m)
         return false;
-    r->hwm = riommu_hwm_create(r->m, r->mem, NULL);
+    riommu_hwm_config hc;
+    riommu_hwm_config_default(&hc);
+    if (r->p->qemu_params) /* the driver's memory where a model,qemu run puts it */
+        hc.dma_base = RUN_QEMU_DMA_BASE;
+    r->hwm = riommu_hwm_create(r->m, r->mem, &hc);
     if (!r->hwm) {
         snprintf(err, errlen, "out of memory");
         return false;

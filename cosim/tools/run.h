@@ -57,6 +57,9 @@ typedef enum run_backend_kind {
 #define RUN_QEMU_RAM_MIB 8192u
 #define RUN_QEMU_RAM_BASE 0x80000000ull
 #define RUN_QEMU_RAM_END (RUN_QEMU_RAM_BASE + ((uint64_t)RUN_QEMU_RAM_MIB << 20))
+/* Start of the driver's DMA window in such a run (and in any run of a
+ * scenario with `config qemu`): above QEMU's parked hart. */
+#define RUN_QEMU_DMA_BASE 0x80100000ull
 
 static inline bool run_qemu_device_id_ok(uint32_t device_id)
 {

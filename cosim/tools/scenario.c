@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cli_names.h"
+#include "riommu/qemu_backend.h"
 
 typedef struct name_ent {
     char name[SCN_MAX_NAME_LEN + 1];
@@ -701,6 +702,16 @@ static bool parse_config(parser *ps)
     const char *what = need_word(ps, "configuration item");
     if (!what)
         return false;
+    if (cli_name_eq(what, "qemu")) {
+        /* QEMU's implementation-defined parameters, as a model,qemu run
+         * gives the reference: not a line that keeps QEMU out. */
+        if (ps->p->nconfig || ps->p->qemu_params)
+            return fail(ps, "'config qemu' must be the first config line");
+        riommu_qemu_model_config(c);
+        ps->p->qemu_params = true;
+        return need_end(ps);
+    }
+    ps->p->nconfig++;
     uint64_t v;
     bool b;
     if (cli_name_eq(what, "caps") || cli_name_eq(what, "capabilities"))
@@ -1575,7 +1586,6 @@ static bool statement(parser *ps)
     } while (0)
 
     if (cli_name_eq(verb, "config")) {
-        ps->p->nconfig++;
         ok = parse_config(ps);
     } else if (cli_name_eq(verb, "driver")) {
         ok = parse_driver(ps);

@@ -201,7 +201,10 @@ typedef struct scn_step {
 typedef struct scn_program {
     char *file;            /* name used in messages (owned) */
     riommu_config model;   /* model configuration: defaults + `config` lines */
-    unsigned nconfig;      /* how many `config` lines there were */
+    unsigned nconfig;      /* how many `config` lines there were, not
+                              counting `config qemu` */
+    bool qemu_params;      /* `config qemu`: model starts from
+                              riommu_qemu_model_config */
     scn_step *steps;
     size_t nsteps, cap;
     unsigned ndevs, ndoms; /* slots */
