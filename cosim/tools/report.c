@@ -257,6 +257,10 @@ static void result_text(char *b, size_t n, const run_step_report *r)
                                                                           : "pointer",
                      r->v[1]);
         break;
+    case SCN_PTE_WRITE:
+        snprintf(b, n, "0x%" PRIx64 " written at level %" PRIu64 " (no invalidation)", r->v[0],
+                 r->v[1]);
+        break;
     case SCN_DMA: {
         const riommu_response *p = &r->rsp;
         if (p->status == RIOMMU_RSP_OK) {
