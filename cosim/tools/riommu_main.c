@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "batch.h"
 #include "decode.h"
 #include "default_scenario.h"
 #include "report.h"
@@ -120,6 +121,7 @@ static void run_usage(FILE *o)
         "    mem read32|read64 PA [expect V [mask M]]   mem write32|write64 PA V\n"
         "    dc DEV|ID tc|iohgatp|ta|fsc|msiptp|... [expect V [mask M]]\n"
         "    pte DEV|ID IOVA [expect V [mask M]]\n"
+        "    pte DEV|ID IOVA write V [mask M]  (edit the leaf behind the driver's back)\n"
         "  device DMA (an expectation is required):\n"
         "    dma DEV|ID read|write|exec IOVA LEN [data HEX] [pid N] [priv]\n"
         "        expect ok [pa PA] [range SIZE] [data HEX] [iotlb-hit|iotlb-miss]\n"
@@ -145,118 +147,85 @@ static void demo_usage(FILE *o)
           o);
 }
 
-/* ---- co-simulated runs: one report case per scenario ------------------------------------ */
-
-typedef struct cosim_out {
-    const char *list;          /* --backends as given */
-    const char *waivers;       /* --waivers file or NULL */
-    const char *names[RUN_MAX_BACKENDS];
-    unsigned nb;
-    riommu_report_case *cases;
-    size_t n, cap;
-    struct timespec t0;        /* start of the running program */
-    bool oom;
-} cosim_out;
-
-static char *dup_str(const char *s)
-{
-    size_t l = strlen(s) + 1;
-    char *d = malloc(l);
-    if (d)
-        memcpy(d, s, l);
-    return d;
-}
-
-static void cosim_done(void *ctx, const scn_program *p, const run_cosim_result *res)
-{
-    cosim_out *co = ctx;
-    if (co->n == co->cap) {
-        size_t nc = co->cap ? co->cap * 2 : 16;
-        riommu_report_case *ncs = realloc(co->cases, nc * sizeof *ncs);
-        if (!ncs) {
-            co->oom = true;
-            return;
-        }
-        co->cases = ncs;
-        co->cap = nc;
-    }
-    riommu_report_case *c = &co->cases[co->n++];
-    memset(c, 0, sizeof *c);
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    c->seconds = (double)(t1.tv_sec - co->t0.tv_sec) + (double)(t1.tv_nsec - co->t0.tv_nsec) / 1e9;
-    c->name = dup_str(p->file);
-    size_t rl = strlen(co->list) + strlen(p->file) + (co->waivers ? strlen(co->waivers) : 0) + 64;
-    char *repro = malloc(rl);
-    if (repro)
-        snprintf(repro, rl, "riommu run --backends %s%s%s %s", co->list,
-                 co->waivers ? " --waivers " : "", co->waivers ? co->waivers : "", p->file);
-    c->reproduce = repro;
-    c->backends = co->names;
-    c->nbackends = co->nb;
-    size_t n;
-    const riommu_mismatch *mm = riommu_cosim_mismatches(res->c, &n);
-    riommu_mismatch *copy = n ? malloc(n * sizeof *copy) : NULL;
-    if (copy)
-        memcpy(copy, mm, n * sizeof *copy);
-    c->mm = copy;
-    c->nmm = copy ? n : 0;
-    riommu_cosim_counts(res->c, &c->unwaived, &c->waived);
-    c->skipped = res->skipped;
-    if (res->note[0])
-        printf("%s: skipped: %s\n", p->file, res->note);
-    if (c->nmm) {
-        printf("%s: co-simulation (%s): %llu unwaived, %llu waived\n", p->file, co->list,
-               (unsigned long long)c->unwaived, (unsigned long long)c->waived);
-        riommu_report_text(stdout, c);
-    }
-}
-
-static void cosim_out_free(cosim_out *co)
-{
-    for (size_t i = 0; i < co->n; i++) {
-        free((void *)co->cases[i].name);
-        free((void *)co->cases[i].reproduce);
-        free((void *)co->cases[i].mm);
-    }
-    free(co->cases);
-}
-
-static bool write_file(const char *path, const char *what, const cosim_out *co, bool junit)
-{
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "riommu run: cannot write %s '%s'\n", what, path);
-        return false;
-    }
-    if (junit)
-        riommu_report_junit(f, "riommu run", co->cases, co->n);
-    else
-        riommu_report_json(f, co->cases, co->n);
-    if (fclose(f) != 0) {
-        fprintf(stderr, "riommu run: cannot write %s '%s'\n", what, path);
-        return false;
-    }
-    return true;
-}
+/* ---- options of the commands that run scenarios ----------------------------------------------------- */
 
 typedef struct cosim_args {
     const char *backends, *report, *junit, *waivers;
 } cosim_args;
 
+/* One of the shared options at argv[*i] (advancing *i past its argument).
+ * Returns 1 when it was one, 0 when it is not, -1 after a usage message. */
+static int common_option(const char *cmd, int argc, char **argv, int *i, run_options *ro,
+                         cosim_args *ca)
+{
+    const char *a = argv[*i];
+    if (!strcmp(a, "--trace")) {
+        ro->trace = true;
+    } else if (!strcmp(a, "-x") || !strcmp(a, "--stop-on-mismatch") ||
+               !strcmp(a, "--stop-at-first")) {
+        ro->stop_on_mismatch = true;
+    } else if (!strcmp(a, "--backends") || !strcmp(a, "--report") || !strcmp(a, "--junit") ||
+               !strcmp(a, "--waivers")) {
+        if (*i + 1 >= argc) {
+            fprintf(stderr, "riommu %s: %s needs an argument\n", cmd, a);
+            return -1;
+        }
+        const char *v = argv[++*i];
+        if (!strcmp(a, "--backends"))
+            ca->backends = v;
+        else if (!strcmp(a, "--report"))
+            ca->report = v;
+        else if (!strcmp(a, "--junit"))
+            ca->junit = v;
+        else
+            ca->waivers = v;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* Parse --backends and --waivers into ro (specs and *rules, which the
+ * caller frees, must outlive it). Returns -1 when fine, else 2 after a
+ * message. */
+static int setup_cosim(const char *cmd, const cosim_args *ca, run_options *ro,
+                       run_backend_spec *specs, riommu_waiver_rule **rules)
+{
+    *rules = NULL;
+    if (!ca->backends && (ca->report || ca->junit || ca->waivers)) {
+        fprintf(stderr, "riommu %s: --report, --junit and --waivers need --backends\n", cmd);
+        return 2;
+    }
+    if (ca->backends) {
+        char err[256];
+        ro->nbackends = run_backends_parse(ca->backends, specs, RUN_MAX_BACKENDS, err, sizeof err);
+        ro->backends = specs;
+        if (!ro->nbackends) {
+            fprintf(stderr, "riommu %s: %s\n", cmd, err);
+            return 2;
+        }
+    }
+    if (ca->waivers) {
+        enum { MAX_RULES = 256 };
+        char err[256];
+        *rules = calloc(MAX_RULES, sizeof **rules);
+        int nr = *rules ? riommu_waivers_parse(ca->waivers, *rules, MAX_RULES, err, sizeof err)
+                        : -1;
+        if (nr < 0) {
+            fprintf(stderr, "riommu %s: %s\n", cmd, *rules ? err : "out of memory");
+            return 2;
+        }
+        ro->waivers = *rules;
+        ro->nwaivers = (size_t)nr;
+    }
+    return -1;
+}
+
+/* ---- riommu run ------------------------------------------------------------------------------- */
+
 static int run_default_or_files(const char *const *files, int nfiles, run_options *ro,
                                 bool quiet, bool summary, bool check_only, const cosim_args *ca)
 {
-    cosim_out co;
-    memset(&co, 0, sizeof co);
-    co.list = ca->backends;
-    co.waivers = ca->waivers;
-    for (unsigned i = 0; i < ro->nbackends; i++)
-        co.names[co.nb++] = ro->backends[i].name;
-    if (ro->nbackends) {
-        ro->cosim_done = cosim_done;
-        ro->cosim_ctx = &co;
-    }
     int n = nfiles ? nfiles : 1;
     scn_program **progs = calloc((size_t)n, sizeof *progs);
     if (!progs) {
@@ -323,52 +292,35 @@ static int run_default_or_files(const char *const *files, int nfiles, run_option
         for (int i = 0; i < n; i++)
             printf("%s: ok (%zu steps)\n", progs[i]->file, progs[i]->nsteps);
     } else if (!status) {
-        uint64_t mism = 0, waived = 0, skipped = 0;
-        report_text rt;
-        memset(&rt, 0, sizeof rt);
-        rt.out = stdout;
-        rt.quiet = quiet;
-        rt.summary = summary;
-        for (int i = 0; i < n && status != 2; i++) {
-            rt.title = nfiles ? NULL
-                              : "riommu run: the built-in default scenario "
-                                "(`riommu run --print-default` shows its text)";
-            if (i && !quiet)
-                fputc('\n', stdout);
-            run_sink sink = report_text_sink(&rt);
-            run_summary sum;
-            char err[256];
-            clock_gettime(CLOCK_MONOTONIC, &co.t0);
-            if (!run_program(progs[i], ro, &sink, &sum, err, sizeof err)) {
-                fflush(stdout);
-                fprintf(stderr, "%s: cannot run: %s\n", progs[i]->file, err);
-                status = 2;
-                break;
-            }
-            mism += sum.mismatches;
-            waived += sum.waived;
-            skipped += sum.skipped;
-        }
-        report_text_free(&rt);
-        if (co.oom) {
+        batch_opts bo;
+        memset(&bo, 0, sizeof bo);
+        bo.command = "riommu run";
+        bo.quiet = quiet;
+        bo.summary = summary;
+        bo.backends = ca->backends;
+        bo.report = ca->report;
+        bo.junit = ca->junit;
+        bo.waivers = ca->waivers;
+        batch *b = batch_create(ro, &bo);
+        if (!b) {
             fprintf(stderr, "riommu run: out of memory\n");
             status = 2;
         }
-        if (status != 2 && ca->report && !write_file(ca->report, "report", &co, false))
-            status = 2;
-        if (status != 2 && ca->junit && !write_file(ca->junit, "JUnit file", &co, true))
-            status = 2;
-        if (status != 2) {
-            if (!quiet)
-                fputc('\n', stdout);
-            report_final_line(stdout, mism, waived, skipped);
-            status = mism ? 1 : 0;
+        for (int i = 0; b && i < n && status != 2; i++) {
+            const char *title = nfiles ? NULL
+                                       : "riommu run: the built-in default scenario "
+                                         "(`riommu run --print-default` shows its text)";
+            run_summary sum;
+            if (batch_run(b, progs[i], title, NULL, &sum) == 2)
+                status = 2;
         }
+        if (b && status != 2)
+            status = batch_finish(b);
+        batch_destroy(b);
     }
     for (int i = 0; i < n; i++)
         scn_free(progs[i]);
     free(progs);
-    cosim_out_free(&co);
     fflush(stdout);
     return status;
 }
@@ -390,7 +342,12 @@ static int cmd_run(int argc, char **argv, bool demo)
     for (int i = 1; i < argc && status < 0; i++) {
         const char *a = argv[i];
         if (!opts_done && a[0] == '-' && a[1]) {
-            if (!strcmp(a, "--")) {
+            int c = demo ? 0 : common_option("run", argc, argv, &i, &ro, &ca);
+            if (c < 0) {
+                status = 2;
+            } else if (c > 0) {
+                /* taken */
+            } else if (!strcmp(a, "--")) {
                 opts_done = true;
             } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
                 if (demo)
@@ -402,28 +359,6 @@ static int cmd_run(int argc, char **argv, bool demo)
                 quiet = true;
             } else if (!demo && !strcmp(a, "--no-summary")) {
                 summary = false;
-            } else if (!demo && !strcmp(a, "--trace")) {
-                ro.trace = true;
-            } else if (!demo && (!strcmp(a, "-x") || !strcmp(a, "--stop-on-mismatch"))) {
-                ro.stop_on_mismatch = true;
-            } else if (!demo && (!strcmp(a, "--backends") || !strcmp(a, "--report") ||
-                                 !strcmp(a, "--junit") || !strcmp(a, "--waivers"))) {
-                if (i + 1 >= argc) {
-                    fprintf(stderr, "riommu run: %s needs an argument\n", a);
-                    status = 2;
-                    continue;
-                }
-                const char *v = argv[++i];
-                if (!strcmp(a, "--backends"))
-                    ca.backends = v;
-                else if (!strcmp(a, "--report"))
-                    ca.report = v;
-                else if (!strcmp(a, "--junit"))
-                    ca.junit = v;
-                else
-                    ca.waivers = v;
-            } else if (!demo && !strcmp(a, "--stop-at-first")) {
-                ro.stop_on_mismatch = true;
             } else if (!demo && !strcmp(a, "--check")) {
                 check_only = true;
             } else if (!demo && !strcmp(a, "--print-default")) {
@@ -445,32 +380,8 @@ static int cmd_run(int argc, char **argv, bool demo)
     }
     run_backend_spec specs[RUN_MAX_BACKENDS];
     riommu_waiver_rule *rules = NULL;
-    if (status < 0 && !ca.backends && (ca.report || ca.junit || ca.waivers)) {
-        fprintf(stderr, "riommu run: --report, --junit and --waivers need --backends\n");
-        status = 2;
-    }
-    if (status < 0 && ca.backends) {
-        char err[256];
-        ro.nbackends = run_backends_parse(ca.backends, specs, RUN_MAX_BACKENDS, err, sizeof err);
-        ro.backends = specs;
-        if (!ro.nbackends) {
-            fprintf(stderr, "riommu run: %s\n", err);
-            status = 2;
-        }
-    }
-    if (status < 0 && ca.waivers) {
-        enum { MAX_RULES = 256 };
-        char err[256];
-        rules = calloc(MAX_RULES, sizeof *rules);
-        int nr = rules ? riommu_waivers_parse(ca.waivers, rules, MAX_RULES, err, sizeof err) : -1;
-        if (nr < 0) {
-            fprintf(stderr, "riommu run: %s\n", rules ? err : "out of memory");
-            status = 2;
-        } else {
-            ro.waivers = rules;
-            ro.nwaivers = (size_t)nr;
-        }
-    }
+    if (status < 0)
+        status = setup_cosim("run", &ca, &ro, specs, &rules);
     if (status < 0)
         status = run_default_or_files(files, nfiles, &ro, quiet, summary, check_only, &ca);
     free(rules);
