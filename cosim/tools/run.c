@@ -10,6 +10,7 @@
  *   UNMAP     v0 bytes unmapped
  *   IOVA_TO_PHYS, MMIO_READ, MEM_READ, DC_READ: v0 the value
  *   PTE_READ  v0 PTE, v1 level (0 = 4 KiB level)
+ *   PTE_WRITE v0 the PTE written, v1 its level
  *   PROCESS   v0 records drained
  *   CQ_REPAIR v0 the repaired cqh index
  *   STEP/SETTLE v0 model time after the step
@@ -633,8 +634,9 @@ static bool dc_address(runner *r, uint32_t id, uint64_t *pa, bool *ext)
 }
 
 /* The first-stage leaf (or the invalid entry that ends the walk) for iova
- * under device id's context. */
-static bool pte_lookup(runner *r, uint32_t id, uint64_t iova, uint64_t *pte, unsigned *level)
+ * under device id's context; *pte_pa (may be NULL) gets its address. */
+static bool pte_lookup(runner *r, uint32_t id, uint64_t iova, uint64_t *pte, unsigned *level,
+                       uint64_t *pte_pa)
 {
     uint64_t pa;
     bool ext;
@@ -649,9 +651,12 @@ static bool pte_lookup(runner *r, uint32_t id, uint64_t iova, uint64_t *pte, uns
     unsigned levels = mode - 5;
     uint64_t a = (fsc & RIOMMU_FSC_PPN) << 12;
     for (int i = (int)levels - 1; i >= 0; i--) {
-        uint64_t e = ref_r64(r, a + ((iova >> (12 + 9 * i)) & 0x1FF) * 8);
+        uint64_t ea = a + ((iova >> (12 + 9 * i)) & 0x1FF) * 8;
+        uint64_t e = ref_r64(r, ea);
         *pte = e;
         *level = (unsigned)i;
+        if (pte_pa)
+            *pte_pa = ea;
         if (!(e & RIOMMU_PTE_V) || (e & (RIOMMU_PTE_R | RIOMMU_PTE_X)))
             return true;
         a = RIOMMU_FIELD_GET(e, RIOMMU_PTE_PPN) << 12;
@@ -899,6 +904,32 @@ static void cq_repair(runner *r, const scn_step *s, run_step_report *rep)
     rep->v[0] = cqh;
 }
 
+/* Edit the leaf PTE of s->a under the target's context the way another
+ * kernel path would: the live entry (with any A/D bits the IOMMU set) with
+ * the bits under mask s->c replaced by s->b, stored in the driver's copy of
+ * the table and published. No invalidation follows. */
+static void pte_write(runner *r, const scn_step *s, run_step_report *rep)
+{
+    uint64_t pte = 0, pa = 0;
+    unsigned level = 0;
+    if (!pte_lookup(r, s->id, s->a, &pte, &level, &pa) || !(pte & RIOMMU_PTE_V) ||
+        !(pte & (RIOMMU_PTE_R | RIOMMU_PTE_X))) {
+        fatal(r, s, "no leaf PTE for IOVA 0x%llx under device 0x%x", (unsigned long long)s->a,
+              (unsigned)s->id);
+        return;
+    }
+    uint64_t *cpu = r->hwm_heap.phys_to_virt(r->hwm_heap.ctx, pa);
+    if (!cpu) {
+        fatal(r, s, "the PTE at 0x%llx is not in the driver's memory", (unsigned long long)pa);
+        return;
+    }
+    uint64_t v = (pte & ~s->c) | (s->b & s->c);
+    memcpy(cpu, &v, sizeof v);
+    r->ops.sync_to_device(r->ops.ctx, pa, 8);
+    rep->v[0] = v;
+    rep->v[1] = level;
+}
+
 static void do_step(runner *r, const scn_step *s, uint32_t iter)
 {
     run_step_report rep;
@@ -1091,10 +1122,15 @@ static void do_step(runner *r, const scn_step *s, uint32_t iter)
         unsigned level = 0;
         if (!target_id(r, s, &id))
             return;
-        rep.none = !pte_lookup(r, id, s->a, &rep.v[0], &level);
+        rep.none = !pte_lookup(r, id, s->a, &rep.v[0], &level, NULL);
         rep.v[1] = level;
         break;
     }
+    case SCN_PTE_WRITE:
+        pte_write(r, s, &rep);
+        if (r->stop)
+            return;
+        break;
     case SCN_DMA:
         do_dma(r, s, &rep);
         return; /* reported and checked there */

@@ -1081,6 +1081,18 @@ static bool parse_pte(parser *ps, scn_step *s)
 {
     if (!target_ref(ps, s) || !num(ps, "IOVA", &s->a))
         return false;
+    if (accept(ps, "write")) {
+        /* pte DEV IOVA write V [mask M]: edit the leaf behind the driver */
+        s->kind = SCN_PTE_WRITE;
+        s->c = ~0ull;
+        if (!num(ps, "PTE value", &s->b))
+            return false;
+        if (accept(ps, "mask") && !num(ps, "mask", &s->c))
+            return false;
+        if (!s->c)
+            return fail(ps, "pte write with mask 0 changes nothing");
+        return need_end(ps);
+    }
     if (accept(ps, "expect") && !parse_check(ps, &s->check, ~0ull))
         return false;
     return need_end(ps);

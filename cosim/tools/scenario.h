@@ -64,6 +64,7 @@ typedef enum scn_kind {
     SCN_MEM_READ,       /* a = pa, width, check */
     SCN_DC_READ,        /* device context word: target, field, check */
     SCN_PTE_READ,       /* leaf PTE of a = iova under target's DC: check */
+    SCN_PTE_WRITE,      /* that leaf := (leaf & ~c) | (b & c), via the driver's copy */
     SCN_DMA,            /* device DMA through the model: target, u.dma */
     SCN_EXPECT_RECORD,  /* next drained fault record: u.rec */
     SCN_EXPECT_EVENT,   /* next driver event: u.ev */
