@@ -842,7 +842,7 @@ static uint64_t paging_iova(gen *g, const dom *dm, uint32_t len)
         else
             off = below(&g->r, l->size < SZ_4K ? l->size : SZ_4K);
         uint64_t a = l->iova + off;
-        if (c < 6) /* a non-canonical alias of a mapped IOVA */
+        if (c < 6 && g->t->noncanonical) /* a non-canonical alias of a mapped IOVA */
             a |= 1ull << 62;
         return a;
     }
@@ -853,7 +853,7 @@ static uint64_t paging_iova(gen *g, const dom *dm, uint32_t len)
             return below(&g->r, 1ull << 28) & ~7ull;
         return below(&g->r, top - len) & ~0xFull;
     }
-    if (c < 90) /* canonical, above the aperture */
+    if (c < 90 || !g->t->noncanonical) /* canonical, above the aperture */
         return (~0ull << (g->va_bits - 1)) + below(&g->r, 1ull << 20) * 16;
     return (1ull << 63) | below(&g->r, 1ull << 40); /* non-canonical */
 }
@@ -969,6 +969,18 @@ static bool pick_source(gen *g, uint32_t *id, char *src, size_t srclen)
     return false;
 }
 
+/* A write of [iova, iova+len) would meet a present leaf without W. */
+static bool writes_readonly(const gen *g, const dev *d, uint64_t iova, uint32_t len)
+{
+    const dom *dm = &g->doms[d->at];
+    for (uint64_t a = iova & ~(SZ_4K - 1); a < iova + len; a += SZ_4K) {
+        const leaf *l = find_leaf(dm, a);
+        if (l && !l->w)
+            return true;
+    }
+    return false;
+}
+
 static void act_dma(gen *g)
 {
     const randgen_target *t = g->t;
@@ -1022,6 +1034,8 @@ static void act_dma(gen *g)
         else
             iova = window_addr(g, len);
         if (iova + (len - 1) < iova)
+            continue;
+        if (acc == ACC_WRITE && !t->write_readonly && paging && writes_readonly(g, d, iova, len))
             continue;
         dma_out o = simulate(g, id, iova, len, acc, pv);
         if (o.dirty || !in_window(g, id, iova, len, acc))
@@ -1272,7 +1286,7 @@ static uint64_t pgsizes(const gen *g)
     uint64_t m = SZ_4K | SZ_2M | SZ_1G | SZ_512G;
     uint64_t va_mask = g->va_bits >= 64 ? ~0ull : (1ull << g->va_bits) - 1;
     m &= va_mask;
-    if (g->mainline)
+    if (g->mainline && g->t->napot)
         m |= SZ_64K;
     return m;
 }
@@ -1524,6 +1538,8 @@ static void act_sync_flush(gen *g)
  * translate an IOVA" step: U=0 for a user request). */
 static void act_poke_u(gen *g)
 {
+    if (!g->t->clear_u)
+        return;
     dev *d = pick_dev(g, true);
     if (!d)
         return;
@@ -1771,6 +1787,8 @@ static void driver_settings(gen *g)
 {
     const randgen_target *t = g->t;
     emit(g, "driver profile %s", g->mainline ? "mainline" : "linux-6.13");
+    if (g->mainline && !t->napot)
+        emit(g, "driver policy napot_64k off");
     if (chance(&g->r, 25)) {
         g->cq_req_log2 = 1 + (unsigned)below(&g->r, 5); /* 4..64 entries */
         emit(g, "driver cq entries %u", 2u << g->cq_req_log2);
@@ -2143,6 +2161,10 @@ void randgen_target_model(randgen_target *t)
     t->config = true;
     t->dma_pid_priv_exec = true;
     t->platform_bus = true;
+    t->napot = true;
+    t->clear_u = true;
+    t->write_readonly = true;
+    t->noncanonical = true;
     t->max_dma_len = 65536;
     /* 4 GiB .. 1 TiB: above the driver's DMA window (0x80000000 + 256 MiB),
      * with 1 GiB- and 512 GiB-aligned room. */

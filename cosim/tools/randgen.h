@@ -66,6 +66,18 @@ typedef struct randgen_target {
                                   timing, queue limits, vectors */
     bool dma_pid_priv_exec;    /* DMA with `pid`, `priv` or `exec` */
     bool platform_bus;         /* `driver bus platform` (wired interrupts) */
+    /* Stimulus a backend is known to get wrong, each a documented
+     * divergence with its own minimal scenario: random runs stay clear of
+     * it so that they can find new differences. */
+    bool napot;                /* 64 KiB NAPOT leaves (mainline's napot_64k;
+                                  QEMU: docs/divergences #11 qemu-napot) */
+    bool clear_u;              /* leaves with U cleared (`pte ... write`;
+                                  QEMU: #15 qemu-ignores-u) */
+    bool noncanonical;         /* non-canonical IOVAs (QEMU: #14
+                                  qemu-noncanonical translates them) */
+    bool write_readonly;       /* device writes to read-only leaves (QEMU:
+                                  #5 qemu-cached-perm, a cached read
+                                  translation lets the write through) */
     uint32_t max_dma_len;      /* longest DMA in bytes, 1..65536 */
     /* Physical window for mapped and identity-translated data, in bytes:
      * memory every backend has, outside the driver's allocations. 1 GiB
@@ -81,7 +93,8 @@ void randgen_target_model(randgen_target *t);
 /* A target for runs with a QEMU 10.0 riscv-iommu-pci backend
  * (qemu_backend.h): no config lines, DMA only from `ids` (edu devices,
  * which the caller keeps alive), reads and writes of at most 4 KiB without
- * pid/priv, PCI bus, data inside guest RAM above the driver's window. */
+ * pid/priv, PCI bus, data inside guest RAM above the driver's window, no
+ * NAPOT leaves and no U-cleared leaves (documented QEMU divergences). */
 void randgen_target_qemu(randgen_target *t, const uint32_t *ids, unsigned n);
 
 /*
