@@ -16,6 +16,7 @@ run in lockstep (docs/random.md, DESIGN.md §2.3, issue 5 "random stimulus").
 
 import json
 import re
+import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -321,3 +322,31 @@ def test_help(run_riommu, args):
     assert "usage: riommu random --seeds A-B" in r.stdout
     assert "--keep DIR" in r.stdout and "--print SEED" in r.stdout
     assert "random --seeds" in run_riommu("--help").stdout
+
+
+@pytest.mark.skipif(shutil.which("qemu-system-riscv64") is None,
+                    reason="qemu-system-riscv64 not installed")
+def test_fifty_seeds_model_vs_qemu(run_riommu, tmp_path):
+    """Issue 5: 50 random seeds in lockstep on the model (with QEMU's
+    parameters) and QEMU 10.0 with tests/cosim/qemu-10.0.waivers. The
+    generator stays clear of the documented divergences (#5, #11, #14, #15;
+    randgen_target_qemu). Status measured 2026-11-25: 46 of 50 seeds have no
+    unwaived record; seeds 14, 30, 32, 33 differ in `ipsr` or `cqh` after
+    fault-queue traffic, not yet analysed (docs/divergences/qemu-10.0.md,
+    "Open"). This test pins that: any new kind of difference, or more than
+    those four seeds failing, fails it."""
+    report = tmp_path / "q.json"
+    r = run_riommu("random", "--seeds", "1-50", "--backends", "model,qemu", "--waivers",
+                   str(REPO_ROOT / "tests" / "cosim" / "qemu-10.0.waivers"), "-q",
+                   "--report", str(report))
+    assert r.returncode in (0, 1), r.stderr
+    doc = json.loads(report.read_text())
+    assert len(doc["cases"]) == 50
+    failing = {}
+    for c in doc["cases"]:
+        un = [rec for rec in c["records"] if not rec["waived"]]
+        if un:
+            failing[c["name"]] = (un[0]["kind"], un[0]["where"])
+    assert len(failing) <= 4, failing
+    assert all(k == "mmio-read" and (w.startswith("ipsr") or w.startswith("cqh"))
+               for k, w in failing.values()), failing
