@@ -3,6 +3,7 @@
  * dispatch only.
  *
  *   riommu run [OPTIONS] [SCENARIO...]   scenarios through the reference driver on the model
+ *   riommu replay TRACE [OPTIONS]        a trace of `run --trace FILE` on any backends
  *   riommu demo                          the built-in default scenario (alias of `run`)
  *   riommu decode KIND HEX...            name every field of a value
  *   riommu --help | help [COMMAND]       usage
@@ -15,10 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "cases.h"
 #include "decode.h"
 #include "default_scenario.h"
+#include "replay.h"
 #include "report.h"
 #include "riommu/report.h"
 #include "run.h"
@@ -38,6 +40,10 @@ static void usage(FILE *o)
           "             identity device, two paging domains, 4 KiB and 2 MiB pages,\n"
           "             DMA, a fault drained and decoded, unmap + invalidation, the\n"
           "             stale IOVA faulting, shutdown) and a summary\n"
+          "  replay TRACE [--backends LIST]\n"
+          "             replay a trace written by `riommu run --trace FILE` on the\n"
+          "             lockstep engine over LIST (default model), without the driver\n"
+          "             or the scenario (docs/trace.md)\n"
           "  demo       the built-in default scenario (same as `riommu run`)\n"
           "  decode KIND HEX...\n"
           "             name every field of a register value (ddtp, capabilities,\n"
@@ -49,7 +55,7 @@ static void usage(FILE *o)
           "`riommu COMMAND --help` documents each command. The scenario language is\n"
           "documented in docs/scenarios.md.\n"
           "\n"
-          "The last line of `run` is 'mismatches: N, waived: W, skipped: S'.\n"
+          "The last line of `run` and `replay` is 'mismatches: N, waived: W, skipped: S'.\n"
           "exit status: 0 no mismatches, 1 mismatches, 2 usage or parse errors.\n",
           o);
 }
@@ -71,7 +77,12 @@ static void run_usage(FILE *o)
         "options:\n"
         "  -q, --quiet           only mismatches and one result line per scenario\n"
         "  --no-summary          no summary block\n"
-        "  --trace               print every shim operation (MMIO, publications, ...)\n"
+        "  --ops                 print every shim operation (MMIO, publications, ...)\n"
+        "                        under the step that made it\n"
+        "  --trace FILE          record every operation on the world (shim, device DMA,\n"
+        "                        steps, backdoor writes) with the reference's answers,\n"
+        "                        one section per scenario, for `riommu replay FILE`\n"
+        "                        (format: docs/trace.md)\n"
         "  -x, --stop-on-mismatch  stop a scenario at its first mismatch\n"
         "  --check               parse only: exit 0 if every scenario parses\n"
         "  --print-default       print the default scenario's text and exit\n"
@@ -150,98 +161,23 @@ static void demo_usage(FILE *o)
 typedef struct cosim_out {
     const char *list;          /* --backends as given */
     const char *waivers;       /* --waivers file or NULL */
-    const char *names[RUN_MAX_BACKENDS];
-    unsigned nb;
-    riommu_report_case *cases;
-    size_t n, cap;
-    struct timespec t0;        /* start of the running program */
-    bool oom;
+    cases cs;
 } cosim_out;
-
-static char *dup_str(const char *s)
-{
-    size_t l = strlen(s) + 1;
-    char *d = malloc(l);
-    if (d)
-        memcpy(d, s, l);
-    return d;
-}
 
 static void cosim_done(void *ctx, const scn_program *p, const run_cosim_result *res)
 {
     cosim_out *co = ctx;
-    if (co->n == co->cap) {
-        size_t nc = co->cap ? co->cap * 2 : 16;
-        riommu_report_case *ncs = realloc(co->cases, nc * sizeof *ncs);
-        if (!ncs) {
-            co->oom = true;
-            return;
-        }
-        co->cases = ncs;
-        co->cap = nc;
-    }
-    riommu_report_case *c = &co->cases[co->n++];
-    memset(c, 0, sizeof *c);
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    c->seconds = (double)(t1.tv_sec - co->t0.tv_sec) + (double)(t1.tv_nsec - co->t0.tv_nsec) / 1e9;
-    c->name = dup_str(p->file);
     size_t rl = strlen(co->list) + strlen(p->file) + (co->waivers ? strlen(co->waivers) : 0) + 64;
     char *repro = malloc(rl);
     if (repro)
         snprintf(repro, rl, "riommu run --backends %s%s%s %s", co->list,
                  co->waivers ? " --waivers " : "", co->waivers ? co->waivers : "", p->file);
-    c->reproduce = repro;
-    c->backends = co->names;
-    c->nbackends = co->nb;
-    size_t n;
-    const riommu_mismatch *mm = riommu_cosim_mismatches(res->c, &n);
-    riommu_mismatch *copy = n ? malloc(n * sizeof *copy) : NULL;
-    if (copy)
-        memcpy(copy, mm, n * sizeof *copy);
-    c->mm = copy;
-    c->nmm = copy ? n : 0;
-    riommu_cosim_counts(res->c, &c->unwaived, &c->waived);
-    c->skipped = res->skipped;
-    if (res->note[0])
-        printf("%s: skipped: %s\n", p->file, res->note);
-    if (c->nmm) {
-        printf("%s: co-simulation (%s): %llu unwaived, %llu waived\n", p->file, co->list,
-               (unsigned long long)c->unwaived, (unsigned long long)c->waived);
-        riommu_report_text(stdout, c);
-    }
-}
-
-static void cosim_out_free(cosim_out *co)
-{
-    for (size_t i = 0; i < co->n; i++) {
-        free((void *)co->cases[i].name);
-        free((void *)co->cases[i].reproduce);
-        free((void *)co->cases[i].mm);
-    }
-    free(co->cases);
-}
-
-static bool write_file(const char *path, const char *what, const cosim_out *co, bool junit)
-{
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "riommu run: cannot write %s '%s'\n", what, path);
-        return false;
-    }
-    if (junit)
-        riommu_report_junit(f, "riommu run", co->cases, co->n);
-    else
-        riommu_report_json(f, co->cases, co->n);
-    if (fclose(f) != 0) {
-        fprintf(stderr, "riommu run: cannot write %s '%s'\n", what, path);
-        return false;
-    }
-    return true;
+    cases_add(&co->cs, p->file, co->list, repro, res->c, res->skipped, res->note);
+    free(repro);
 }
 
 typedef struct cosim_args {
-    const char *backends, *report, *junit, *waivers;
+    const char *backends, *report, *junit, *waivers, *trace;
 } cosim_args;
 
 static int run_default_or_files(const char *const *files, int nfiles, run_options *ro,
@@ -251,8 +187,7 @@ static int run_default_or_files(const char *const *files, int nfiles, run_option
     memset(&co, 0, sizeof co);
     co.list = ca->backends;
     co.waivers = ca->waivers;
-    for (unsigned i = 0; i < ro->nbackends; i++)
-        co.names[co.nb++] = ro->backends[i].name;
+    cases_init(&co.cs, ro->backends, ro->nbackends);
     if (ro->nbackends) {
         ro->cosim_done = cosim_done;
         ro->cosim_ctx = &co;
@@ -338,7 +273,7 @@ static int run_default_or_files(const char *const *files, int nfiles, run_option
             run_sink sink = report_text_sink(&rt);
             run_summary sum;
             char err[256];
-            clock_gettime(CLOCK_MONOTONIC, &co.t0);
+            cases_start(&co.cs);
             if (!run_program(progs[i], ro, &sink, &sum, err, sizeof err)) {
                 fflush(stdout);
                 fprintf(stderr, "%s: cannot run: %s\n", progs[i]->file, err);
@@ -350,13 +285,15 @@ static int run_default_or_files(const char *const *files, int nfiles, run_option
             skipped += sum.skipped;
         }
         report_text_free(&rt);
-        if (co.oom) {
+        if (co.cs.oom) {
             fprintf(stderr, "riommu run: out of memory\n");
             status = 2;
         }
-        if (status != 2 && ca->report && !write_file(ca->report, "report", &co, false))
+        if (status != 2 && ca->report &&
+            !cases_write(&co.cs, ca->report, "report", "riommu run", false, "riommu run"))
             status = 2;
-        if (status != 2 && ca->junit && !write_file(ca->junit, "JUnit file", &co, true))
+        if (status != 2 && ca->junit &&
+            !cases_write(&co.cs, ca->junit, "JUnit file", "riommu run", true, "riommu run"))
             status = 2;
         if (status != 2) {
             if (!quiet)
@@ -368,7 +305,7 @@ static int run_default_or_files(const char *const *files, int nfiles, run_option
     for (int i = 0; i < n; i++)
         scn_free(progs[i]);
     free(progs);
-    cosim_out_free(&co);
+    cases_free(&co.cs);
     fflush(stdout);
     return status;
 }
@@ -402,12 +339,13 @@ static int cmd_run(int argc, char **argv, bool demo)
                 quiet = true;
             } else if (!demo && !strcmp(a, "--no-summary")) {
                 summary = false;
-            } else if (!demo && !strcmp(a, "--trace")) {
-                ro.trace = true;
+            } else if (!demo && !strcmp(a, "--ops")) {
+                ro.ops = true;
             } else if (!demo && (!strcmp(a, "-x") || !strcmp(a, "--stop-on-mismatch"))) {
                 ro.stop_on_mismatch = true;
             } else if (!demo && (!strcmp(a, "--backends") || !strcmp(a, "--report") ||
-                                 !strcmp(a, "--junit") || !strcmp(a, "--waivers"))) {
+                                 !strcmp(a, "--junit") || !strcmp(a, "--waivers") ||
+                                 !strcmp(a, "--trace"))) {
                 if (i + 1 >= argc) {
                     fprintf(stderr, "riommu run: %s needs an argument\n", a);
                     status = 2;
@@ -420,6 +358,8 @@ static int cmd_run(int argc, char **argv, bool demo)
                     ca.report = v;
                 else if (!strcmp(a, "--junit"))
                     ca.junit = v;
+                else if (!strcmp(a, "--trace"))
+                    ca.trace = v;
                 else
                     ca.waivers = v;
             } else if (!demo && !strcmp(a, "--stop-at-first")) {
@@ -471,8 +411,35 @@ static int cmd_run(int argc, char **argv, bool demo)
             ro.nwaivers = (size_t)nr;
         }
     }
+    FILE *tf = NULL;
+    size_t tl = ca.trace ? strlen(ca.trace) : 0;
+    if (status < 0 && tl >= 4 && !strcmp(ca.trace + tl - 4, ".scn")) {
+        /* `--trace` used to be a flag: never overwrite a scenario with a trace */
+        fprintf(stderr, "riommu run: --trace FILE: '%s' looks like a scenario (printing the "
+                        "shim operations is --ops)\n", ca.trace);
+        status = 2;
+    }
+    if (status < 0 && ca.trace && !check_only) {
+        tf = fopen(ca.trace, "w");
+        ro.trace = tf ? riommu_trace_writer_create(tf) : NULL;
+        if (!ro.trace) {
+            fprintf(stderr, "riommu run: cannot write trace '%s'\n", ca.trace);
+            status = 2;
+        }
+    }
     if (status < 0)
         status = run_default_or_files(files, nfiles, &ro, quiet, summary, check_only, &ca);
+    if (ro.trace) {
+        bool ok = riommu_trace_writer_destroy(ro.trace);
+        if (fclose(tf) != 0 || !ok) {
+            fprintf(stderr, "riommu run: the trace '%s' is incomplete (write error or "
+                            "an operation a trace cannot hold)\n", ca.trace);
+            status = 2;
+        }
+        tf = NULL;
+    }
+    if (tf)
+        fclose(tf);
     free(rules);
     free(files);
     return status;
@@ -496,6 +463,8 @@ int main(int argc, char **argv)
         }
         if (!strcmp(argv[2], "run"))
             run_usage(stdout);
+        else if (!strcmp(argv[2], "replay"))
+            replay_usage(stdout);
         else if (!strcmp(argv[2], "demo"))
             demo_usage(stdout);
         else if (!strcmp(argv[2], "decode"))
@@ -508,6 +477,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1, false);
+    if (!strcmp(cmd, "replay"))
+        return replay_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "demo"))
         return cmd_run(argc - 1, argv + 1, true);
     if (!strcmp(cmd, "decode"))

@@ -25,7 +25,8 @@
 #include "riommu/hw_model.h"
 #include "riommu/memhost.h"
 #include "riommu/model_backend.h"
-#include "riommu/qemu_backend.h"
+#include "scn_config.h"
+#include "world.h"
 
 #define RING_CAP 4096u
 
@@ -227,96 +228,65 @@ static void fatal(runner *r, const scn_step *s, const char *fmt, ...)
 
 /* ---- world ---------------------------------------------------------------------------- */
 
-/* model2: same functions, other cache geometry, replacement and timing. */
-static void model2_config(riommu_config *c)
+static uint8_t *hwm_bytes(void *ctx, uint64_t pa, size_t len)
 {
-    c->iotlb.entries = 4;
-    c->iotlb.assoc = 2;
-    c->iotlb.policy = RIOMMU_REPL_FIFO;
-    c->ddtc.entries = 2;
-    c->ddtc.assoc = 1;
-    c->ddtc.policy = RIOMMU_REPL_FIFO;
-    c->walkc.enable = false;
-    c->timing.mem_lat = 3;
-    c->timing.cmd_lat = 40;
-    c->timing.ddtp_busy = 100;
-    c->timing.qcsr_busy = 0;
+    return riommu_hwm_cpu(ctx, pa, len);
 }
 
-static bool build_cosim(runner *r, char *err, size_t errlen)
+static uint8_t *cosim_bytes(void *ctx, uint64_t pa, size_t len)
 {
-    riommu_backend_ops be[RUN_MAX_BACKENDS];
-    unsigned n = 0;
-    bool qemu = false;
+    return riommu_cosim_cpu(ctx, pa, len);
+}
+
+/* --trace FILE: open the program's section (its model configuration, the
+ * world and the DMA window) and put the recording shim in front of `inner`. */
+static bool trace_begin(runner *r, riommu_hw_ops *inner, char *err, size_t errlen)
+{
+    riommu_trace_writer *tw = r->o->trace;
+    char cfg[SCN_CONFIG_MAX_LINES][SCN_CONFIG_LINE];
+    const char *lines[SCN_CONFIG_MAX_LINES];
     char e[200];
-    for (unsigned i = 0; i < r->o->nbackends && i < RUN_MAX_BACKENDS; i++) {
-        const run_backend_spec *sp = &r->o->backends[i];
-        int rc;
-        if (sp->kind == RUN_BE_QEMU) {
-            riommu_qemu_config qc = riommu_qemu_config_default();
-            qc.ram_mib = 2048;
-            rc = riommu_qemu_backend_create(&qc, &be[n], e, sizeof e);
-            qemu = true;
-            if (rc >= 0 && r->p->nconfig) {
-                r->cskipped += r->p->nconfig;
-                size_t l = strlen(r->cnote);
-                snprintf(r->cnote + l, sizeof r->cnote - l,
-                         "%s%u config line(s) not applied to %s (fixed capabilities)",
-                         l ? "; " : "", r->p->nconfig, sp->name);
-            }
-        } else {
-            riommu_config cfg = r->p->model;
-            if (sp->kind == RUN_BE_MODEL2)
-                model2_config(&cfg);
-            cfg.defects = sp->defects;
-            rc = riommu_model_backend_create(&cfg, sp->name, &be[n], e, sizeof e);
-        }
-        if (rc < 0) {
-            snprintf(err, errlen, "backend %s: %s", sp->name, e);
-            for (unsigned j = 0; j < n; j++)
-                be[j].destroy(be[j].ctx);
-            return false;
-        }
-        be[n].name = sp->name;
-        n++;
-    }
-    riommu_cosim_config cc;
-    riommu_cosim_config_default(&cc);
-    if (qemu) /* QEMU keeps its parked hart at 0x80000000-0x80000fff */
-        cc.dma_base = 0x80100000ull;
-    cc.stop_at_first = r->o->stop_on_mismatch;
-    r->cs = riommu_cosim_create(be, n, &cc);
-    if (!r->cs) {
-        for (unsigned j = 0; j < n; j++)
-            be[j].destroy(be[j].ctx);
-        snprintf(err, errlen, "cannot create the co-simulation engine");
+    int n = scn_config_lines(&r->p->model, cfg, e, sizeof e);
+    if (n < 0) {
+        snprintf(err, errlen, "cannot record a trace: %s", e);
         return false;
     }
-    if (!riommu_waivers_apply(r->cs, r->o->waivers, r->o->nwaivers)) {
-        snprintf(err, errlen, "too many waiver rules");
-        return false;
-    }
-    r->ref = riommu_cosim_backend(r->cs, 0);
-    r->m = riommu_model_backend_model(r->ref);
-    r->mem = riommu_model_backend_memhost(r->ref);
-    if (!r->m || !r->mem) {
-        snprintf(err, errlen, "the first backend (the reference) must be a model");
-        return false;
-    }
-    riommu_hw_ops inner = riommu_cosim_hw_ops(r->cs);
-    r->hwm_heap = riommu_cosim_heap(r->cs);
-    unsigned igs = (unsigned)RIOMMU_FIELD_GET(r->p->model.capabilities, RIOMMU_CAP_IGS);
-    if (igs != RIOMMU_IGS_WSI) {
-        /* what the PCI core does (riommu_hwm_setup_msi), through the engine */
-        unsigned nv = r->p->model.num_vectors < 4 ? r->p->model.num_vectors : 4;
-        for (unsigned v = 0; v < nv; v++) {
-            inner.write64(inner.ctx, RIOMMU_REG_MSI_ADDR(v), 0x7FFFF000ull + 4ull * v);
-            inner.write32(inner.ctx, RIOMMU_REG_MSI_DATA(v), v);
-            inner.write32(inner.ctx, RIOMMU_REG_MSI_VEC_CTL(v), 0);
+    for (int i = 0; i < n; i++)
+        lines[i] = cfg[i];
+    uint64_t base, size;
+    char world[RUN_MAX_BACKENDS * 65] = "";
+    riommu_trace_cpu cpu;
+    if (r->cs) {
+        world_default_window(r->o->backends, r->o->nbackends, &base, &size);
+        for (unsigned i = 0; i < r->o->nbackends && i < RUN_MAX_BACKENDS; i++) {
+            size_t l = strlen(world);
+            snprintf(world + l, sizeof world - l, "%s%s", i ? "," : "", r->o->backends[i].name);
         }
+        cpu.ctx = r->cs;
+        cpu.bytes = cosim_bytes;
+    } else {
+        riommu_hwm_config hc;
+        riommu_hwm_config_default(&hc);
+        base = hc.dma_base;
+        size = hc.dma_size;
+        cpu.ctx = r->hwm;
+        cpu.bytes = hwm_bytes;
     }
+    riommu_trace_begin(tw, r->p->file, r->cs ? world : NULL, base, size, lines, (size_t)n);
+    *inner = riommu_trace_wrap(tw, inner, &cpu);
+    return true;
+}
+
+/* The driver's shim over `inner`: recorded with --trace FILE, MSI-X
+ * programmed through it (platform setup, scenario line 0), then printed
+ * with --ops. */
+static bool finish_shim(runner *r, riommu_hw_ops inner, char *err, size_t errlen)
+{
+    if (r->o->trace && !trace_begin(r, &inner, err, errlen))
+        return false;
+    world_setup_msi(&inner, &r->p->model);
     r->ops = inner;
-    if (r->o->trace) {
+    if (r->o->ops) {
         r->tr = riommu_hw_trace_create(&inner, &r->hwm_heap, true);
         if (!r->tr) {
             snprintf(err, errlen, "out of memory");
@@ -325,6 +295,31 @@ static bool build_cosim(runner *r, char *err, size_t errlen)
         r->ops = riommu_hw_trace_ops(r->tr);
     }
     return true;
+}
+
+static bool build_cosim(runner *r, char *err, size_t errlen)
+{
+    world_params wp;
+    memset(&wp, 0, sizeof wp);
+    wp.backends = r->o->backends;
+    wp.nbackends = r->o->nbackends;
+    wp.model = &r->p->model;
+    wp.nconfig = r->p->nconfig;
+    wp.stop_at_first = r->o->stop_on_mismatch;
+    wp.waivers = r->o->waivers;
+    wp.nwaivers = r->o->nwaivers;
+    r->cs = world_create(&wp, &r->cskipped, r->cnote, sizeof r->cnote, err, errlen);
+    if (!r->cs)
+        return false;
+    r->ref = riommu_cosim_backend(r->cs, 0);
+    r->m = riommu_model_backend_model(r->ref);
+    r->mem = riommu_model_backend_memhost(r->ref);
+    if (!r->m || !r->mem) {
+        snprintf(err, errlen, "the first backend (the reference) must be a model");
+        return false;
+    }
+    r->hwm_heap = riommu_cosim_heap(r->cs);
+    return finish_shim(r, riommu_cosim_hw_ops(r->cs), err, errlen);
 }
 
 static bool build(runner *r, char *err, size_t errlen)
@@ -361,23 +356,8 @@ static bool build(runner *r, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return false;
     }
-    unsigned igs = (unsigned)RIOMMU_FIELD_GET(r->p->model.capabilities, RIOMMU_CAP_IGS);
-    if (igs != RIOMMU_IGS_WSI) {
-        unsigned n = r->p->model.num_vectors < 4 ? r->p->model.num_vectors : 4;
-        riommu_hwm_setup_msi(r->hwm, n);
-    }
-    riommu_hw_ops inner = riommu_hwm_ops(r->hwm);
     r->hwm_heap = riommu_hwm_heap(r->hwm);
-    r->ops = inner;
-    if (r->o->trace) {
-        r->tr = riommu_hw_trace_create(&inner, &r->hwm_heap, true);
-        if (!r->tr) {
-            snprintf(err, errlen, "out of memory");
-            return false;
-        }
-        r->ops = riommu_hw_trace_ops(r->tr);
-    }
-    return true;
+    return finish_shim(r, riommu_hwm_ops(r->hwm), err, errlen);
 }
 
 static void add_drv_stats(riommu_drv_stats *acc, const riommu_drv_stats *s)
@@ -617,6 +597,8 @@ static void do_dma(runner *r, const scn_step *s, run_step_report *rep)
         r->cskipped += riommu_cosim_dma(r->cs, &req, buf, &rep->rsp);
     else
         riommu_dma(r->m, &req, buf, &rep->rsp);
+    if (r->o->trace)
+        riommu_trace_dma(r->o->trace, &req, buf, &rep->rsp);
     const riommu_response *rsp = &rep->rsp;
     rep->data = buf;
     rep->len = d->access == RIOMMU_WRITE ? 0 : d->len;
@@ -768,14 +750,12 @@ static void mem_write(runner *r, uint64_t pa, unsigned width, uint64_t v)
     uint8_t b[8];
     for (unsigned i = 0; i < width; i++)
         b[i] = (uint8_t)(v >> (8 * i));
-    if (r->cs) { /* the CPU writes memory: every backend's image */
-        for (unsigned i = 0; i < riommu_cosim_backend_count(r->cs); i++) {
-            const riommu_backend_ops *b0 = riommu_cosim_backend(r->cs, i);
-            b0->mem_write(b0->ctx, pa, b, width);
-        }
-        return;
-    }
-    memhost_write(r->mem, pa, b, width);
+    if (r->o->trace)
+        riommu_trace_mem_write(r->o->trace, pa, b, width);
+    if (r->cs) /* the CPU writes memory: every backend's image */
+        world_mem_write(r->cs, pa, b, width);
+    else
+        memhost_write(r->mem, pa, b, width);
 }
 
 /* Overwrite the command at cqh with a no-op IOFENCE.C in the driver's ring
@@ -821,10 +801,13 @@ static void do_step(runner *r, const scn_step *s, uint32_t iter)
             rep.v[1] = riommu_drv_icvec(r->d);
             rep.v[2] = queue_entries(r->m, RIOMMU_REG_CQB);
             rep.v[3] = queue_entries(r->m, RIOMMU_REG_FQB);
-            if (r->cs) { /* memory records in the fault queue name the field */
+            if (r->cs || r->o->trace) { /* memory records in the fault queue name the field */
                 uint64_t fqb = riommu_peek_reg(r->m, RIOMMU_REG_FQB);
-                riommu_cosim_label(r->cs, RIOMMU_FIELD_GET(fqb, RIOMMU_QB_PPN) << 12,
-                                   32ull * rep.v[3], 32, "fault-record");
+                uint64_t pa = RIOMMU_FIELD_GET(fqb, RIOMMU_QB_PPN) << 12;
+                if (r->cs)
+                    riommu_cosim_label(r->cs, pa, 32ull * rep.v[3], 32, "fault-record");
+                if (r->o->trace)
+                    riommu_trace_label(r->o->trace, pa, 32ull * rep.v[3], 32, "fault-record");
             }
         }
         break;
@@ -1023,15 +1006,12 @@ static void do_step(runner *r, const scn_step *s, uint32_t iter)
         break;
     }
     case SCN_STEP:
-        if (r->cs) {
-            for (unsigned i = 0; i < riommu_cosim_backend_count(r->cs); i++) {
-                riommu *bm = riommu_model_backend_model(riommu_cosim_backend(r->cs, i));
-                if (bm)
-                    riommu_step(bm, s->a);
-            }
-        } else {
+        if (r->cs)
+            world_step(r->cs, s->a);
+        else
             riommu_step(r->m, s->a);
-        }
+        if (r->o->trace)
+            riommu_trace_step(r->o->trace, s->a);
         rep.v[0] = riommu_now(r->m);
         break;
     case SCN_SETTLE:
@@ -1039,6 +1019,8 @@ static void do_step(runner *r, const scn_step *s, uint32_t iter)
             riommu_cosim_settle(r->cs);
         else
             riommu_settle(r->m);
+        if (r->o->trace)
+            riommu_trace_settle(r->o->trace);
         rep.v[0] = riommu_now(r->m);
         break;
     case SCN_ECHO:
@@ -1125,6 +1107,8 @@ bool run_program(const scn_program *p, const run_options *o, const run_sink *sin
             r->sum.steps++;
             if (r->cs)
                 riommu_cosim_set_step(r->cs, s->line);
+            if (o->trace)
+                riommu_trace_at(o->trace, s->line);
             do_step(r, s, it);
             if (r->cs && riommu_cosim_stopped(r->cs)) {
                 r->stop = true;
@@ -1159,6 +1143,8 @@ bool run_program(const scn_program *p, const run_options *o, const run_sink *sin
             o->cosim_done(o->cosim_ctx, p, &res);
         }
     }
+    if (o->trace)
+        riommu_trace_end(o->trace);
     *out = r->sum;
     if (sink->end)
         sink->end(sink->ctx, p, out);

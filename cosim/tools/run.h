@@ -5,8 +5,9 @@
  * For each program it builds a fresh world: sparse memory (memhost), the
  * model, the model-backed hardware-access shim (hw_model.h; MSI-X programmed
  * the way the PCI core does when the model offers MSIs), optionally the
- * tracing wrapper, and a driver heap that tracks every object so nothing
- * leaks whatever order the scenario frees things in. Driver verbs go to
+ * trace recorder (--trace FILE, trace.h) and the printing wrapper (--ops),
+ * and a driver heap that tracks every object so nothing leaks whatever
+ * order the scenario frees things in. Driver verbs go to
  * libriommu-drv, raw MMIO through the shim, device DMA straight to the
  * model (the device side is not the driver's business), backdoor reads
  * (mem, dc, pte) to the model's memory.
@@ -31,6 +32,7 @@
 #include "riommu/hw_trace.h"
 #include "riommu/report.h"
 #include "riommu/riommu.h"
+#include "riommu/trace.h"
 #include "scenario.h"
 
 /* A program stops (as a failed step) once the model clock passes this
@@ -76,7 +78,11 @@ typedef struct run_cosim_result {
 } run_cosim_result;
 
 typedef struct run_options {
-    bool trace;            /* record every shim operation, hand them to sink->trace */
+    bool ops;              /* record every shim operation, hand them to sink->trace */
+    /* Write each program as a trace section (docs/trace.md) to this
+     * writer, or NULL: every shim operation, device DMA, step, settle and
+     * backdoor write, with the reference's answers. */
+    riommu_trace_writer *trace;
     bool stop_on_mismatch; /* stop the program at its first mismatch */
     /* Co-simulation: nbackends == 0 runs on the embedded model (as without
      * --backends); otherwise the driver runs on the lockstep engine over

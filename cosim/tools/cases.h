@@ -1,0 +1,49 @@
+/*
+ * cases.h - the report cases of co-simulated runs, one per scenario
+ * (`riommu run --backends`) or trace section (`riommu replay`): collected
+ * as riommu_report_case records, printed as text when they are added and
+ * written as JSON (--report) or JUnit XML (--junit) at the end.
+ */
+#ifndef RIOMMU_CASES_H
+#define RIOMMU_CASES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "riommu/cosim.h"
+#include "riommu/report.h"
+#include "run.h"
+
+typedef struct cases {
+    const char *names[RUN_MAX_BACKENDS]; /* backend names, reference first */
+    unsigned nb;
+    riommu_report_case *v;
+    size_t n, cap;
+    double t0;          /* start of the running case (monotonic seconds) */
+    bool oom;           /* a case could not be kept */
+} cases;
+
+/* Empty, for runs over the backends b[0..n) (names borrowed from b). */
+void cases_init(cases *cs, const run_backend_spec *b, unsigned n);
+
+/* The next case starts now (its `seconds`). */
+void cases_start(cases *cs);
+
+/*
+ * Add the case `name` found by engine `c` (records copied), reproduced by
+ * the command `reproduce` (copied). Prints "NAME: skipped: NOTE" when
+ * `note` is not empty, and, when there are records, "NAME: co-simulation
+ * (LIST): N unwaived, W waived" and the records (riommu_report_text).
+ */
+void cases_add(cases *cs, const char *name, const char *list, const char *reproduce,
+               const riommu_cosim *c, uint64_t skipped, const char *note);
+
+/* Write every case as JSON or (junit) a JUnit suite named `suite` to
+ * `path`; false with "PROG: cannot write WHAT 'PATH'" on stderr. */
+bool cases_write(const cases *cs, const char *path, const char *what, const char *suite,
+                 bool junit, const char *prog);
+
+void cases_free(cases *cs);
+
+#endif
