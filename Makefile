@@ -57,13 +57,17 @@ test-debug: test-release $(BUILD)/debug/build.ninja
 	$(CTEST) --preset debug --parallel $(JOBS)
 
 test-valgrind: test-debug
-	@echo "==> test 3/3: valgrind memcheck of the model and driver tests and the default run (release build)"
+	@echo "==> test 3/3: valgrind memcheck of the model and driver tests, the default run, the corpus on model,model2 and a shrink (release build)"
 	@test -x $(BUILD)/release/riommu_model_tests || \
 	  { echo "error: $(BUILD)/release/riommu_model_tests was not built" \
 	         "(no tests/model/*.cpp?)" >&2; exit 1; }
 	$(VALGRIND) $(VALGRIND_FLAGS) $(BUILD)/release/riommu_model_tests --gtest_brief=1
 	$(VALGRIND) $(VALGRIND_FLAGS) $(BUILD)/release/riommu_driver_tests --gtest_brief=1
 	$(VALGRIND) $(VALGRIND_FLAGS) $(BUILD)/release/riommu run -q >/dev/null
+	$(VALGRIND) $(VALGRIND_FLAGS) $(BUILD)/release/riommu run -q --backends model,model2 \
+	  tests/scenarios/*.scn >/dev/null
+	$(VALGRIND) $(VALGRIND_FLAGS) $(BUILD)/release/riommu shrink -o $(BUILD)/valgrind-shrink.scn \
+	  --backends model,model:defect=wrong-cause tests/scenarios/03_paging_4k.scn >/dev/null
 
 coverage: setup $(BUILD)/coverage/build.ninja
 	@echo "==> coverage: build"

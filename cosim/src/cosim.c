@@ -22,9 +22,10 @@
 
 typedef struct waiver {
     char name[48];
-    char backend[24];
+    char backend[64];
     riommu_mm_kind kind;
     char where[48];
+    uint64_t mask; /* differing bits that may be waived */
 } waiver;
 
 struct riommu_cosim {
@@ -40,6 +41,7 @@ struct riommu_cosim {
     unsigned nw;
     uint64_t step, now_us;
     bool stopped;
+    bool tail_dropped; /* the latest record was counted but not kept */
     /* named regions of driver memory, for the `where` of memory records */
     struct {
         uint64_t pa, len;
@@ -122,6 +124,8 @@ static bool waived_by(riommu_cosim *c, const riommu_mismatch *r, const char **na
             continue;
         if (w->where[0] && !strstr(r->where, w->where))
             continue;
+        if ((r->expected ^ r->actual) & ~w->mask)
+            continue;
         *name = w->name;
         return true;
     }
@@ -142,7 +146,18 @@ static void record(riommu_cosim *c, riommu_mm_kind k, unsigned backend, const ch
     r.step = c->step;
     r.cycle = c->now_us;
     const char *wn = NULL;
-    if (waived_by(c, &r, &wn)) {
+    bool waived = waived_by(c, &r, &wn);
+    if (c->nmm && !c->tail_dropped) {
+        riommu_mismatch *last = &c->mm[c->nmm - 1];
+        if (last->kind == r.kind && last->backend == r.backend && last->addr == r.addr &&
+            last->expected == r.expected && last->actual == r.actual &&
+            last->waived == waived && !strcmp(last->where, r.where) &&
+            (!waived || !strcmp(last->waiver, wn))) {
+            last->repeats++;
+            return;
+        }
+    }
+    if (waived) {
         r.waived = true;
         snprintf(r.waiver, sizeof r.waiver, "%s", wn);
         c->waived++;
@@ -151,6 +166,7 @@ static void record(riommu_cosim *c, riommu_mm_kind k, unsigned backend, const ch
         if (c->cfg.stop_at_first)
             c->stopped = true;
     }
+    c->tail_dropped = true;
     if (c->nmm >= c->cfg.max_records)
         return; /* counted, not kept */
     if (c->nmm == c->capmm) {
@@ -162,10 +178,17 @@ static void record(riommu_cosim *c, riommu_mm_kind k, unsigned backend, const ch
         c->capmm = nc;
     }
     c->mm[c->nmm++] = r;
+    c->tail_dropped = false;
 }
 
 bool riommu_cosim_add_waiver(riommu_cosim *c, const char *name, const char *backend_name,
                              riommu_mm_kind kind, const char *where_substr)
+{
+    return riommu_cosim_add_waiver_mask(c, name, backend_name, kind, where_substr, ~0ull);
+}
+
+bool riommu_cosim_add_waiver_mask(riommu_cosim *c, const char *name, const char *backend_name,
+                                  riommu_mm_kind kind, const char *where_substr, uint64_t mask)
 {
     if (c->nw >= MAX_WAIVERS)
         return false;
@@ -174,6 +197,7 @@ bool riommu_cosim_add_waiver(riommu_cosim *c, const char *name, const char *back
     snprintf(w->backend, sizeof w->backend, "%s", backend_name);
     w->kind = kind;
     snprintf(w->where, sizeof w->where, "%s", where_substr ? where_substr : "");
+    w->mask = mask;
     return true;
 }
 
@@ -228,7 +252,13 @@ const riommu_backend_ops *riommu_cosim_backend(const riommu_cosim *c, unsigned i
 
 static void backend_error(riommu_cosim *c, unsigned i, const char *op)
 {
-    record(c, RIOMMU_MM_BACKEND_ERROR, i, op, 0, 0, 0);
+    char where[64];
+    const char *why = c->b[i].last_error ? c->b[i].last_error(c->b[i].ctx) : NULL;
+    if (why && why[0])
+        snprintf(where, sizeof where, "%s: %s", op, why);
+    else
+        snprintf(where, sizeof where, "%s", op);
+    record(c, RIOMMU_MM_BACKEND_ERROR, i, where, 0, 0, 0);
 }
 
 /* ---- events (rule 4) ---------------------------------------------------------- */
@@ -599,6 +629,9 @@ unsigned riommu_cosim_dma(riommu_cosim *c, const riommu_request *req, void *buf,
             continue; /* bad request: no address, no data */
         if (c->caps[i].reports_pa && r.pa != rsp->pa)
             record(c, RIOMMU_MM_DMA_PA, i, "dma pa", req->iova, rsp->pa, r.pa);
+        if (c->caps[i].reports_range && r.range_size != rsp->range_size)
+            record(c, RIOMMU_MM_DMA_PA, i, "dma range", req->iova, rsp->range_size,
+                   r.range_size);
         if (is_read && memcmp(mine, buf, req->len)) {
             uint32_t off = 0;
             const uint8_t *a = buf;

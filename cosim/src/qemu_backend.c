@@ -1262,7 +1262,8 @@ static void qb_op_caps(void *ctx, riommu_backend_caps *out)
     out->max_dma_len = EDU_BUF_SIZE;
     out->device_ids = q->dev_ids;
     out->n_device_ids = q->n_edu;
-    out->reports_pa = false;
+    out->reports_pa = true;
+    out->reports_range = false;
     out->reports_cause = true;
     out->events = false;
     out->cycles = false;
@@ -1429,6 +1430,27 @@ static void qb_log_line(int fd, off_t off, char *out, size_t outlen)
     snprintf(out, outlen, ": %.300s", buf);
 }
 
+void riommu_qemu_model_config(riommu_config *cfg)
+{
+    cfg->capabilities = RIOMMU_FIELD_PREP(RIOMMU_CAP_VERSION, 0x10) | RIOMMU_CAP_SV32 |
+                        RIOMMU_CAP_SV39 | RIOMMU_CAP_SV48 | RIOMMU_CAP_SV57 |
+                        RIOMMU_CAP_MSI_FLAT | RIOMMU_CAP_HPM | RIOMMU_CAP_DBG |
+                        RIOMMU_FIELD_PREP(RIOMMU_CAP_IGS, RIOMMU_IGS_MSI) |
+                        RIOMMU_FIELD_PREP(RIOMMU_CAP_PAS, 56);
+    cfg->cq_max_log2szm1 = 31;
+    cfg->fq_max_log2szm1 = 31;
+    cfg->pq_max_log2szm1 = 31;
+    cfg->hpm_counters = 31;
+    cfg->synchronous = true;
+    cfg->qb_write_clears_index = true; /* QEMU zeroes cqt/fqh when the queue is enabled */
+}
+
+static const char *qb_op_last_error(void *ctx)
+{
+    const qb *q = ctx;
+    return q->err;
+}
+
 int riommu_qemu_backend_create(const riommu_qemu_config *cfg_in, riommu_backend_ops *out,
                                char *err, size_t errlen)
 {
@@ -1457,6 +1479,17 @@ int riommu_qemu_backend_create(const riommu_qemu_config *cfg_in, riommu_backend_
     if (cfg.n_edu < 1 || cfg.n_edu > RIOMMU_QEMU_MAX_EDU) {
         qb_seterr(err, errlen, "n_edu %u: must be 1..%u", cfg.n_edu, RIOMMU_QEMU_MAX_EDU);
         return -1;
+    }
+    if (cfg.edu_slots) {
+        uint32_t seen = 0;
+        for (unsigned i = 0; i < cfg.n_edu; i++) {
+            unsigned sl = cfg.edu_slots[i];
+            if (sl < 2 || sl > 31 || (seen & (1u << sl))) {
+                qb_seterr(err, errlen, "edu slot %u: must be 2..31 and not repeated", sl);
+                return -1;
+            }
+            seen |= 1u << sl;
+        }
     }
     if (cfg.ram_mib < 2 || cfg.ram_mib > (1u << 20)) {
         qb_seterr(err, errlen, "ram_mib %u: must be 2..1048576", cfg.ram_mib);
@@ -1531,7 +1564,8 @@ int riommu_qemu_backend_create(const riommu_qemu_config *cfg_in, riommu_backend_
     qb_arg(&a, "riscv-iommu-pci,addr=01.0");
     for (unsigned i = 0; i < cfg.n_edu; i++) {
         qb_arg(&a, "-device");
-        qb_arg(&a, "edu,addr=%02x.0,dma_mask=0xffffffffffffffff", 2 + i);
+        qb_arg(&a, "edu,addr=%02x.0,dma_mask=0xffffffffffffffff",
+               cfg.edu_slots ? cfg.edu_slots[i] : 2 + i);
     }
     /* The device's translations and faults, on fd 3 (see qb_trace_line). */
     qb_arg(&a, "-trace");
@@ -1678,6 +1712,7 @@ int riommu_qemu_backend_create(const riommu_qemu_config *cfg_in, riommu_backend_
     out->settle = qb_op_settle;
     out->events = qb_op_events;
     out->destroy = qb_op_destroy;
+    out->last_error = qb_op_last_error;
     return 0;
 
 fail_post_fork:

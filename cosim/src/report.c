@@ -5,6 +5,7 @@
 #include "riommu/report.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,8 @@ void riommu_report_text(FILE *out, const riommu_report_case *c)
                 riommu_mm_kind_name(m->kind), m->where, m->expected, m->actual);
         if (m->waived)
             fprintf(out, " [waiver %s]", m->waiver);
+        if (m->repeats)
+            fprintf(out, " (x%" PRIu64 ")", m->repeats + 1);
         fputc('\n', out);
     }
     if (c->unwaived + c->waived > c->nmm)
@@ -90,8 +93,8 @@ void riommu_report_json(FILE *out, const riommu_report_case *cases, size_t n)
             fprintf(out,
                     ",\"addr\":\"0x%" PRIx64 "\",\"expected\":\"0x%" PRIx64
                     "\",\"actual\":\"0x%" PRIx64 "\",\"step\":%" PRIu64 ",\"time_us\":%" PRIu64
-                    ",\"waived\":%s",
-                    m->addr, m->expected, m->actual, m->step, m->cycle,
+                    ",\"repeats\":%" PRIu64 ",\"waived\":%s",
+                    m->addr, m->expected, m->actual, m->step, m->cycle, m->repeats + 1,
                     m->waived ? "true" : "false");
             if (m->waived) {
                 fputs(",\"waiver\":", out);
@@ -290,6 +293,7 @@ int riommu_waivers_parse(const char *path, riommu_waiver_rule *out, size_t max, 
         memset(r, 0, sizeof *r);
         bool fits = put(r->name, sizeof r->name, key);
         r->kind = RIOMMU_MM_KIND_COUNT;
+        r->mask = ~0ull;
         bool have_backend = false, have_kind = false;
         while (next_token(&p, key, sizeof key, val, sizeof val, &bad)) {
             if (!strcmp(key, "backend")) {
@@ -306,6 +310,18 @@ int riommu_waivers_parse(const char *path, riommu_waiver_rule *out, size_t max, 
                 have_kind = true;
             } else if (!strcmp(key, "where")) {
                 fits &= put(r->where, sizeof r->where, val);
+            } else if (!strcmp(key, "mask")) {
+                char *end = NULL;
+                errno = 0;
+                unsigned long long m = strtoull(val, &end, 0);
+                if (!val[0] || *end || errno || val[0] == '-') {
+                    snprintf(err, errlen, "%s:%u: mask '%s' is not a number", path, lineno, val);
+                    fclose(f);
+                    return -1;
+                }
+                r->mask = (uint64_t)m;
+            } else if (!strcmp(key, "scenario")) {
+                fits &= put(r->scenario, sizeof r->scenario, val);
             } else if (!strcmp(key, "spec")) {
                 fits &= put(r->spec, sizeof r->spec, val);
             } else if (!strcmp(key, "reason")) {
@@ -341,8 +357,18 @@ unterminated:
 
 bool riommu_waivers_apply(riommu_cosim *c, const riommu_waiver_rule *r, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!riommu_cosim_add_waiver(c, r[i].name, r[i].backend, r[i].kind, r[i].where))
+    return riommu_waivers_apply_for(c, r, n, NULL);
+}
+
+bool riommu_waivers_apply_for(riommu_cosim *c, const riommu_waiver_rule *r, size_t n,
+                              const char *case_name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (case_name && r[i].scenario[0] && !strstr(case_name, r[i].scenario))
+            continue;
+        if (!riommu_cosim_add_waiver_mask(c, r[i].name, r[i].backend, r[i].kind, r[i].where,
+                                          r[i].mask))
             return false;
+    }
     return true;
 }

@@ -53,8 +53,17 @@ void cases_add(cases *cs, const char *name, const char *list, const char *reprod
     k->seconds = now_s() - cs->t0;
     k->name = dup_str(name);
     k->reproduce = reproduce ? dup_str(reproduce) : NULL;
-    k->backends = cs->names;
-    k->nbackends = cs->nb;
+    unsigned nb = riommu_cosim_backend_count(c);
+    const char **names = nb ? malloc(nb * sizeof *names) : NULL;
+    if (names) {
+        for (unsigned i = 0; i < nb; i++)
+            names[i] = riommu_cosim_backend_name(c, i);
+        k->backends = names;
+        k->nbackends = nb;
+    } else {
+        k->backends = cs->names;
+        k->nbackends = cs->nb;
+    }
     size_t n;
     const riommu_mismatch *mm = riommu_cosim_mismatches(c, &n);
     riommu_mismatch *copy = n ? malloc(n * sizeof *copy) : NULL;
@@ -66,11 +75,25 @@ void cases_add(cases *cs, const char *name, const char *list, const char *reprod
     k->skipped = skipped;
     if (note && note[0])
         printf("%s: skipped: %s\n", name, note);
-    if (k->nmm) {
-        printf("%s: co-simulation (%s): %llu unwaived, %llu waived\n", name, list,
-               (unsigned long long)k->unwaived, (unsigned long long)k->waived);
+    if (!k->nmm)
+        return;
+    printf("%s: co-simulation (%s): %llu unwaived, %llu waived\n", name, list,
+           (unsigned long long)k->unwaived, (unsigned long long)k->waived);
+    if (!cs->max_lines || k->nmm <= cs->max_lines) {
         riommu_report_text(stdout, k);
+        return;
     }
+    riommu_report_case shown = *k;
+    shown.nmm = cs->max_lines;
+    shown.unwaived = shown.nmm; /* no "(more records not kept)" line */
+    shown.waived = 0;
+    shown.reproduce = NULL;
+    riommu_report_text(stdout, &shown);
+    uint64_t more = k->unwaived + k->waived - shown.nmm;
+    printf("... %llu more record%s not shown%s\n", (unsigned long long)more, more == 1 ? "" : "s",
+           cs->report_file ? " (the --report file has the first 10000)" : "");
+    if (k->unwaived && k->reproduce)
+        printf("reproduce: %s\n", k->reproduce);
 }
 
 bool cases_write(const cases *cs, const char *path, const char *what, const char *suite,
@@ -98,6 +121,8 @@ void cases_free(cases *cs)
         free((void *)cs->v[i].name);
         free((void *)cs->v[i].reproduce);
         free((void *)cs->v[i].mm);
+        if (cs->v[i].backends != cs->names)
+            free((void *)cs->v[i].backends);
     }
     free(cs->v);
     memset(cs, 0, sizeof *cs);

@@ -29,7 +29,9 @@
 #include "report.h"
 #include "riommu/trace.h"
 #include "run.h"
+#include "riommu/qemu_backend.h"
 #include "scenario.h"
+#include "scn_config.h"
 #include "world.h"
 
 _Static_assert(RIOMMU_TRACE_MAX_CYCLES >= 2 * RUN_MAX_CYCLES,
@@ -47,6 +49,7 @@ typedef struct section {
     char name[RIOMMU_TRACE_MAX_NAME];
     uint64_t line;            /* of its `scenario` line */
     bool lockstep;            /* world cosim */
+    bool recorded_qemu;       /* world cosim with a qemu backend */
     uint64_t base, size;      /* DMA window */
     char cfg[RIOMMU_TRACE_MAX_CONFIG][RIOMMU_TRACE_MAX_NAME];
     uint64_t cfg_line[RIOMMU_TRACE_MAX_CONFIG];
@@ -68,6 +71,10 @@ typedef struct replay {
     riommu_trace_writer *tw;  /* --trace OUT */
     cases cs;
     section s;
+    /* per section, in trace order: the bus 0 slots (bit n: slot n) its DMA
+     * comes from, for a qemu backend's edu devices (pass 1 fills it) */
+    uint32_t *slots;
+    size_t nsec, capsec, cursec;
     uint64_t mism, waived, skipped;
     char err[400];
 } replay;
@@ -196,7 +203,27 @@ static bool section_world(replay *rp, uint64_t line)
     wp.backends = rp->specs;
     wp.nbackends = rp->nspecs;
     wp.model = &s->model;
-    wp.nconfig = s->ncfg;
+    /* As `riommu run` leaves QEMU out of a program it cannot run, a replay
+     * leaves it out of a section that was not run on it: one recorded in
+     * lockstep without a qemu backend, or with a configuration other than
+     * QEMU's parameters (the models' configuration in a run with qemu). */
+    uint8_t slots[RIOMMU_QEMU_MAX_EDU];
+    if (world_has_qemu(rp->specs, rp->nspecs)) {
+        riommu_config q;
+        riommu_config_default(&q);
+        riommu_qemu_model_config(&q);
+        if (s->lockstep && !s->recorded_qemu)
+            wp.qemu_not_run = "the section was recorded in lockstep without a qemu backend";
+        else if (!scn_config_equal(&s->model, &q))
+            wp.qemu_not_run = "the section's configuration is not QEMU's parameters (record "
+                              "with a qemu backend in --backends)";
+        uint32_t want = rp->cursec && rp->cursec <= rp->nsec ? rp->slots[rp->cursec - 1] : 0;
+        for (unsigned sl = 2; sl < 32 && wp.n_edu < RIOMMU_QEMU_MAX_EDU; sl++)
+            if (want & (1u << sl))
+                slots[wp.n_edu++] = (uint8_t)sl;
+        wp.edu_slots = slots;
+    }
+    wp.scenario = s->name;
     wp.dma_base = s->base;
     wp.dma_size = s->size;
     wp.stop_at_first = rp->a->stop_at_first;
@@ -211,7 +238,9 @@ static bool section_world(replay *rp, uint64_t line)
         const char *lines[RIOMMU_TRACE_MAX_CONFIG];
         for (unsigned i = 0; i < s->ncfg; i++)
             lines[i] = s->cfg[i];
-        riommu_trace_begin(rp->tw, s->name, rp->a->list, s->base, s->size, lines, s->ncfg);
+        char world[RUN_MAX_BACKENDS * 65]; /* the engine's list, as `run` records it */
+        world_names(s->c, world, sizeof world);
+        riommu_trace_begin(rp->tw, s->name, world, s->base, s->size, lines, s->ncfg);
         riommu_trace_cpu cpu = {s->c, engine_bytes};
         s->ops = riommu_trace_wrap(rp->tw, &s->ops, &cpu);
     }
@@ -430,9 +459,14 @@ static bool header(replay *rp, const riommu_trace_item *it)
         snprintf(s->name, sizeof s->name, "%s", it->text);
         s->line = it->line;
         return true;
-    case RIOMMU_TK_WORLD:
+    case RIOMMU_TK_WORLD: {
         s->lockstep = it->ok;
+        run_backend_spec b[RUN_MAX_BACKENDS];
+        char e[200];
+        unsigned n = it->ok ? run_backends_parse(it->text, b, RUN_MAX_BACKENDS, e, sizeof e) : 0;
+        s->recorded_qemu = n && world_has_qemu(b, n);
         return true;
+    }
     case RIOMMU_TK_WINDOW:
         s->base = it->addr;
         s->size = it->len;
@@ -444,6 +478,20 @@ static bool header(replay *rp, const riommu_trace_item *it)
     default:
         return false;
     }
+}
+
+static bool add_section(replay *rp)
+{
+    if (rp->nsec == rp->capsec) {
+        size_t nc = rp->capsec ? rp->capsec * 2 : 16;
+        uint32_t *ns = realloc(rp->slots, nc * sizeof *ns);
+        if (!ns)
+            return false;
+        rp->slots = ns;
+        rp->capsec = nc;
+    }
+    rp->slots[rp->nsec++] = (1u << 2) | (1u << 3); /* 0x10 and 0x18 always */
+    return true;
 }
 
 /* Pass 1: read everything; parse every section's configuration. */
@@ -459,6 +507,10 @@ static bool check_pass(replay *rp)
     int rc = 0;
     bool ok = true, configured = false;
     while (ok && (rc = riommu_trace_next(r, &it, err, sizeof err)) > 0) {
+        if (it.kind == RIOMMU_TK_SCENARIO && !add_section(rp)) {
+            ok = at_line(rp, it.line, "out of memory");
+            break;
+        }
         if (header(rp, &it)) {
             configured = false;
             continue;
@@ -467,6 +519,8 @@ static bool check_pass(replay *rp)
             ok = section_config(rp);
             configured = true;
         }
+        if (it.kind == RIOMMU_TK_DMA && run_qemu_device_id_ok(it.req.device_id))
+            rp->slots[rp->nsec - 1] |= 1u << (it.req.device_id >> 3);
     }
     if (ok && rc < 0) {
         snprintf(rp->err, sizeof rp->err, "%s", err);
@@ -489,7 +543,10 @@ static bool replay_pass(replay *rp)
     riommu_trace_item it;
     int rc = 0;
     bool ok = true;
+    rp->cursec = 0;
     while (ok && (rc = riommu_trace_next(r, &it, err, sizeof err)) > 0) {
+        if (it.kind == RIOMMU_TK_SCENARIO)
+            rp->cursec++;
         if (header(rp, &it))
             continue;
         if (!s->c) {
@@ -656,6 +713,7 @@ int replay_main(int argc, char **argv)
     }
     cases_free(&rp->cs);
     free(rp->rules);
+    free(rp->slots);
     free(rp);
     fflush(stdout);
     return status;

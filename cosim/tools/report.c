@@ -142,6 +142,7 @@ void report_text_free(report_text *t)
 static void t_begin(void *ctx, const scn_program *p)
 {
     report_text *t = ctx;
+    t->shown = t->hidden = 0;
     if (t->quiet)
         return;
     if (t->title)
@@ -256,6 +257,10 @@ static void result_text(char *b, size_t n, const run_step_report *r)
                      : (r->v[0] & (RIOMMU_PTE_R | RIOMMU_PTE_X)) ? "leaf"
                                                                           : "pointer",
                      r->v[1]);
+        break;
+    case SCN_PTE_WRITE:
+        snprintf(b, n, "0x%" PRIx64 " written at level %" PRIu64 " (no invalidation)", r->v[0],
+                 r->v[1]);
         break;
     case SCN_DMA: {
         const riommu_response *p = &r->rsp;
@@ -372,6 +377,11 @@ static void t_mismatch(void *ctx, const scn_program *p, const run_mismatch *m)
 {
     report_text *t = ctx;
     flush_pending(t);
+    if (!m->fatal && t->max_mismatches && t->shown >= t->max_mismatches) {
+        t->hidden++;
+        return;
+    }
+    t->shown++;
     if (m->fatal) {
         fprintf(t->out, "%s:%u: error: %s; the scenario stops here\n", p->file, m->line, m->note);
         return;
@@ -512,6 +522,11 @@ static void t_end(void *ctx, const scn_program *p, const run_summary *s)
         fprintf(o, "  A/D updates %" PRIu64 ", MSIs %" PRIu64 ", wired edges %" PRIu64 "\n",
                 m->ad_updates, s->msis, m->wire_edges);
     }
+    if (t->hidden)
+        fprintf(o, "%s: %u more failed expectation%s not shown\n", p->file, t->hidden,
+                t->hidden == 1 ? "" : "s");
+    if (t->quiet && t->failures_only && !s->mismatches)
+        return;
     fprintf(o, "%sscenario %s: %" PRIu64 " steps, %" PRIu64 " checks, %" PRIu64 " mismatch%s%s\n",
             t->quiet ? "" : "\n", p->file, s->steps, s->checks, s->mismatches,
             s->mismatches == 1 ? "" : "es", s->stopped ? " (stopped early)" : "");

@@ -18,10 +18,15 @@ typedef struct report_text {
     bool quiet;   /* mismatches and the per-program result line only */
     bool summary; /* print the summary block after each program */
     const char *title; /* printed first by begin (NULL: "scenario FILE") */
+    bool failures_only; /* with quiet: no result line for a program without
+                           mismatches */
+    unsigned max_mismatches; /* "file:line: expected ..." lines per program;
+                                0 = all; the rest are counted in one line */
     /* private: fault records and events of the running step, printed
-     * after its log line */
+     * after its log line; mismatch lines of the running program */
     char *pend;
     size_t plen, pcap;
+    unsigned shown, hidden;
 } report_text;
 
 /* A sink that writes to t->out; `t` (zero-initialised apart from the

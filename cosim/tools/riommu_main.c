@@ -5,6 +5,8 @@
  *   riommu run [OPTIONS] [SCENARIO...]   scenarios through the reference driver on the model
  *   riommu replay TRACE [OPTIONS]        a trace of `run --trace FILE` on any backends
  *   riommu demo                          the built-in default scenario (alias of `run`)
+ *   riommu random --seeds A-B [...]      constrained-random scenarios (randgen.h)
+ *   riommu shrink SCENARIO [OPTIONS]     a failing scenario cut down (shrink.h)
  *   riommu decode KIND HEX...            name every field of a value
  *   riommu --help | help [COMMAND]       usage
  *
@@ -13,18 +15,23 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
-#include "cases.h"
+#include "batch.h"
 #include "decode.h"
 #include "default_scenario.h"
+#include "randgen.h"
 #include "replay.h"
 #include "report.h"
 #include "riommu/report.h"
 #include "run.h"
 #include "scenario.h"
+#include "shrink.h"
 
 static void usage(FILE *o)
 {
@@ -45,17 +52,24 @@ static void usage(FILE *o)
           "             lockstep engine over LIST (default model), without the driver\n"
           "             or the scenario (docs/trace.md)\n"
           "  demo       the built-in default scenario (same as `riommu run`)\n"
+          "  random --seeds A-B [--backends LIST] [--profile NAME] [OPTIONS]\n"
+          "             constrained-random scenarios, one per seed, with exact\n"
+          "             expectations, run like `riommu run` (in lockstep with\n"
+          "             --backends); `--print SEED` shows one\n"
           "  decode KIND HEX...\n"
           "             name every field of a register value (ddtp, capabilities,\n"
           "             cqcsr, ...), a device or process context, a PTE, a command\n"
           "             or a fault record\n"
+          "  shrink SCENARIO [--backends LIST] [-o OUT]\n"
+          "             reduce a failing scenario to a minimal one that fails the\n"
+          "             same way (delta debugging), written as a scenario file\n"
           "  help [COMMAND]\n"
           "             this text, or a command's\n"
           "\n"
           "`riommu COMMAND --help` documents each command. The scenario language is\n"
           "documented in docs/scenarios.md.\n"
           "\n"
-          "The last line of `run` and `replay` is 'mismatches: N, waived: W, skipped: S'.\n"
+          "The last line of `run`, `random` and `replay` is 'mismatches: N, waived: W, skipped: S'.\n"
           "exit status: 0 no mismatches, 1 mismatches, 2 usage or parse errors.\n",
           o);
 }
@@ -109,7 +123,7 @@ static void run_usage(FILE *o)
         "    config ddt fixed-ppn N    config cq|fq max-entries N|fixed-ppn N\n"
         "    config num_vectors|hpm_counters|hpm_counter_bits|rcid_bits|mcid_bits|\n"
         "           seed|fctl_reset N     config synchronous|check_pas|\n"
-        "           iotval_page_offset|fctl_gxl_writable on|off\n"
+        "           iotval_page_offset|fctl_gxl_writable|qb_write_clears_index on|off\n"
         "  driver settings (take effect at the next init):\n"
         "    driver profile linux-6.13|mainline   driver bus pci|platform\n"
         "    driver irqs N   driver kdump on|off   driver cq|fq entries N\n"
@@ -131,6 +145,7 @@ static void run_usage(FILE *o)
         "    mem read32|read64 PA [expect V [mask M]]   mem write32|write64 PA V\n"
         "    dc DEV|ID tc|iohgatp|ta|fsc|msiptp|... [expect V [mask M]]\n"
         "    pte DEV|ID IOVA [expect V [mask M]]\n"
+        "    pte DEV|ID IOVA write V [mask M]  (edit the leaf behind the driver's back)\n"
         "  device DMA (an expectation is required):\n"
         "    dma DEV|ID read|write|exec IOVA LEN [data HEX] [pid N] [priv]\n"
         "        expect ok [pa PA] [range SIZE] [data HEX] [iotlb-hit|iotlb-miss]\n"
@@ -156,42 +171,130 @@ static void demo_usage(FILE *o)
           o);
 }
 
-/* ---- co-simulated runs: one report case per scenario ------------------------------------ */
-
-typedef struct cosim_out {
-    const char *list;          /* --backends as given */
-    const char *waivers;       /* --waivers file or NULL */
-    cases cs;
-} cosim_out;
-
-static void cosim_done(void *ctx, const scn_program *p, const run_cosim_result *res)
-{
-    cosim_out *co = ctx;
-    size_t rl = strlen(co->list) + strlen(p->file) + (co->waivers ? strlen(co->waivers) : 0) + 64;
-    char *repro = malloc(rl);
-    if (repro)
-        snprintf(repro, rl, "riommu run --backends %s%s%s %s", co->list,
-                 co->waivers ? " --waivers " : "", co->waivers ? co->waivers : "", p->file);
-    cases_add(&co->cs, p->file, co->list, repro, res->c, res->skipped, res->note);
-    free(repro);
-}
+/* ---- options of the commands that run scenarios ----------------------------------------------------- */
 
 typedef struct cosim_args {
     const char *backends, *report, *junit, *waivers, *trace;
 } cosim_args;
 
+/* One of the shared options at argv[*i] (advancing *i past its argument).
+ * Returns 1 when it was one, 0 when it is not, -1 after a usage message. */
+static int common_option(const char *cmd, int argc, char **argv, int *i, run_options *ro,
+                         cosim_args *ca)
+{
+    const char *a = argv[*i];
+    if (!strcmp(a, "--ops")) {
+        ro->ops = true;
+    } else if (!strcmp(a, "-x") || !strcmp(a, "--stop-on-mismatch") ||
+               !strcmp(a, "--stop-at-first")) {
+        ro->stop_on_mismatch = true;
+    } else if (!strcmp(a, "--backends") || !strcmp(a, "--report") || !strcmp(a, "--junit") ||
+               !strcmp(a, "--waivers") || !strcmp(a, "--trace")) {
+        if (*i + 1 >= argc) {
+            fprintf(stderr, "riommu %s: %s needs an argument\n", cmd, a);
+            return -1;
+        }
+        const char *v = argv[++*i];
+        if (!strcmp(a, "--backends"))
+            ca->backends = v;
+        else if (!strcmp(a, "--report"))
+            ca->report = v;
+        else if (!strcmp(a, "--junit"))
+            ca->junit = v;
+        else if (!strcmp(a, "--trace"))
+            ca->trace = v;
+        else
+            ca->waivers = v;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* Parse --backends and --waivers into ro (specs and *rules, which the
+ * caller frees, must outlive it). Returns -1 when fine, else 2 after a
+ * message. */
+static int setup_cosim(const char *cmd, const cosim_args *ca, run_options *ro,
+                       run_backend_spec *specs, riommu_waiver_rule **rules)
+{
+    *rules = NULL;
+    if (!ca->backends && (ca->report || ca->junit || ca->waivers)) {
+        fprintf(stderr, "riommu %s: --report, --junit and --waivers need --backends\n", cmd);
+        return 2;
+    }
+    if (ca->backends) {
+        char err[256];
+        ro->nbackends = run_backends_parse(ca->backends, specs, RUN_MAX_BACKENDS, err, sizeof err);
+        ro->backends = specs;
+        if (!ro->nbackends) {
+            fprintf(stderr, "riommu %s: %s\n", cmd, err);
+            return 2;
+        }
+    }
+    if (ca->waivers) {
+        enum { MAX_RULES = 256 };
+        char err[256];
+        *rules = calloc(MAX_RULES, sizeof **rules);
+        int nr = *rules ? riommu_waivers_parse(ca->waivers, *rules, MAX_RULES, err, sizeof err)
+                        : -1;
+        if (nr < 0) {
+            fprintf(stderr, "riommu %s: %s\n", cmd, *rules ? err : "out of memory");
+            return 2;
+        }
+        ro->waivers = *rules;
+        ro->nwaivers = (size_t)nr;
+    }
+    return -1;
+}
+
+/* --trace FILE: open the trace writer into ro->trace (*tf the file).
+ * Returns -1 when fine or there is no --trace, else 2 after a message. */
+static int trace_open(const char *cmd, const cosim_args *ca, run_options *ro, FILE **tf)
+{
+    *tf = NULL;
+    if (!ca->trace)
+        return -1;
+    size_t tl = strlen(ca->trace);
+    if (tl >= 4 && !strcmp(ca->trace + tl - 4, ".scn")) {
+        /* `--trace` used to be a flag: never overwrite a scenario with a trace */
+        fprintf(stderr, "riommu %s: --trace FILE: '%s' looks like a scenario (printing the "
+                        "shim operations is --ops)\n", cmd, ca->trace);
+        return 2;
+    }
+    *tf = fopen(ca->trace, "w");
+    ro->trace = *tf ? riommu_trace_writer_create(*tf) : NULL;
+    if (!ro->trace) {
+        fprintf(stderr, "riommu %s: cannot write trace '%s'\n", cmd, ca->trace);
+        if (*tf)
+            fclose(*tf);
+        *tf = NULL;
+        return 2;
+    }
+    return -1;
+}
+
+/* Finish the trace trace_open started; 2 after a message when it is
+ * incomplete, else `status`. */
+static int trace_close(const char *cmd, const cosim_args *ca, run_options *ro, FILE *tf,
+                       int status)
+{
+    if (!ro->trace)
+        return status;
+    bool ok = riommu_trace_writer_destroy(ro->trace);
+    ro->trace = NULL;
+    if (fclose(tf) != 0 || !ok) {
+        fprintf(stderr, "riommu %s: the trace '%s' is incomplete (write error or an operation "
+                        "a trace cannot hold)\n", cmd, ca->trace);
+        return 2;
+    }
+    return status;
+}
+
+/* ---- riommu run ------------------------------------------------------------------------------- */
+
 static int run_default_or_files(const char *const *files, int nfiles, run_options *ro,
                                 bool quiet, bool summary, bool check_only, const cosim_args *ca)
 {
-    cosim_out co;
-    memset(&co, 0, sizeof co);
-    co.list = ca->backends;
-    co.waivers = ca->waivers;
-    cases_init(&co.cs, ro->backends, ro->nbackends);
-    if (ro->nbackends) {
-        ro->cosim_done = cosim_done;
-        ro->cosim_ctx = &co;
-    }
     int n = nfiles ? nfiles : 1;
     scn_program **progs = calloc((size_t)n, sizeof *progs);
     if (!progs) {
@@ -258,54 +361,35 @@ static int run_default_or_files(const char *const *files, int nfiles, run_option
         for (int i = 0; i < n; i++)
             printf("%s: ok (%zu steps)\n", progs[i]->file, progs[i]->nsteps);
     } else if (!status) {
-        uint64_t mism = 0, waived = 0, skipped = 0;
-        report_text rt;
-        memset(&rt, 0, sizeof rt);
-        rt.out = stdout;
-        rt.quiet = quiet;
-        rt.summary = summary;
-        for (int i = 0; i < n && status != 2; i++) {
-            rt.title = nfiles ? NULL
-                              : "riommu run: the built-in default scenario "
-                                "(`riommu run --print-default` shows its text)";
-            if (i && !quiet)
-                fputc('\n', stdout);
-            run_sink sink = report_text_sink(&rt);
-            run_summary sum;
-            char err[256];
-            cases_start(&co.cs);
-            if (!run_program(progs[i], ro, &sink, &sum, err, sizeof err)) {
-                fflush(stdout);
-                fprintf(stderr, "%s: cannot run: %s\n", progs[i]->file, err);
-                status = 2;
-                break;
-            }
-            mism += sum.mismatches;
-            waived += sum.waived;
-            skipped += sum.skipped;
-        }
-        report_text_free(&rt);
-        if (co.cs.oom) {
+        batch_opts bo;
+        memset(&bo, 0, sizeof bo);
+        bo.command = "riommu run";
+        bo.quiet = quiet;
+        bo.summary = summary;
+        bo.backends = ca->backends;
+        bo.report = ca->report;
+        bo.junit = ca->junit;
+        bo.waivers = ca->waivers;
+        batch *b = batch_create(ro, &bo);
+        if (!b) {
             fprintf(stderr, "riommu run: out of memory\n");
             status = 2;
         }
-        if (status != 2 && ca->report &&
-            !cases_write(&co.cs, ca->report, "report", "riommu run", false, "riommu run"))
-            status = 2;
-        if (status != 2 && ca->junit &&
-            !cases_write(&co.cs, ca->junit, "JUnit file", "riommu run", true, "riommu run"))
-            status = 2;
-        if (status != 2) {
-            if (!quiet)
-                fputc('\n', stdout);
-            report_final_line(stdout, mism, waived, skipped);
-            status = mism ? 1 : 0;
+        for (int i = 0; b && i < n && status != 2; i++) {
+            const char *title = nfiles ? NULL
+                                       : "riommu run: the built-in default scenario "
+                                         "(`riommu run --print-default` shows its text)";
+            run_summary sum;
+            if (batch_run(b, progs[i], title, NULL, &sum) == 2)
+                status = 2;
         }
+        if (b && status != 2)
+            status = batch_finish(b);
+        batch_destroy(b);
     }
     for (int i = 0; i < n; i++)
         scn_free(progs[i]);
     free(progs);
-    cases_free(&co.cs);
     fflush(stdout);
     return status;
 }
@@ -327,7 +411,12 @@ static int cmd_run(int argc, char **argv, bool demo)
     for (int i = 1; i < argc && status < 0; i++) {
         const char *a = argv[i];
         if (!opts_done && a[0] == '-' && a[1]) {
-            if (!strcmp(a, "--")) {
+            int c = demo ? 0 : common_option("run", argc, argv, &i, &ro, &ca);
+            if (c < 0) {
+                status = 2;
+            } else if (c > 0) {
+                /* taken */
+            } else if (!strcmp(a, "--")) {
                 opts_done = true;
             } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
                 if (demo)
@@ -339,31 +428,6 @@ static int cmd_run(int argc, char **argv, bool demo)
                 quiet = true;
             } else if (!demo && !strcmp(a, "--no-summary")) {
                 summary = false;
-            } else if (!demo && !strcmp(a, "--ops")) {
-                ro.ops = true;
-            } else if (!demo && (!strcmp(a, "-x") || !strcmp(a, "--stop-on-mismatch"))) {
-                ro.stop_on_mismatch = true;
-            } else if (!demo && (!strcmp(a, "--backends") || !strcmp(a, "--report") ||
-                                 !strcmp(a, "--junit") || !strcmp(a, "--waivers") ||
-                                 !strcmp(a, "--trace"))) {
-                if (i + 1 >= argc) {
-                    fprintf(stderr, "riommu run: %s needs an argument\n", a);
-                    status = 2;
-                    continue;
-                }
-                const char *v = argv[++i];
-                if (!strcmp(a, "--backends"))
-                    ca.backends = v;
-                else if (!strcmp(a, "--report"))
-                    ca.report = v;
-                else if (!strcmp(a, "--junit"))
-                    ca.junit = v;
-                else if (!strcmp(a, "--trace"))
-                    ca.trace = v;
-                else
-                    ca.waivers = v;
-            } else if (!demo && !strcmp(a, "--stop-at-first")) {
-                ro.stop_on_mismatch = true;
             } else if (!demo && !strcmp(a, "--check")) {
                 check_only = true;
             } else if (!demo && !strcmp(a, "--print-default")) {
@@ -385,63 +449,385 @@ static int cmd_run(int argc, char **argv, bool demo)
     }
     run_backend_spec specs[RUN_MAX_BACKENDS];
     riommu_waiver_rule *rules = NULL;
-    if (status < 0 && !ca.backends && (ca.report || ca.junit || ca.waivers)) {
-        fprintf(stderr, "riommu run: --report, --junit and --waivers need --backends\n");
+    if (status < 0)
+        status = setup_cosim("run", &ca, &ro, specs, &rules);
+    FILE *tf = NULL;
+    if (status < 0 && !check_only)
+        status = trace_open("run", &ca, &ro, &tf);
+    if (status < 0)
+        status = run_default_or_files(files, nfiles, &ro, quiet, summary, check_only, &ca);
+    status = trace_close("run", &ca, &ro, tf, status);
+    free(rules);
+    free(files);
+    return status;
+}
+
+/* ---- riommu random ------------------------------------------------------------------------------ */
+
+static void random_usage(FILE *o)
+{
+    fputs(
+        "usage: riommu random --seeds A-B [--backends LIST] [--profile NAME] [OPTIONS]\n"
+        "       riommu random --print SEED [--backends LIST] [--profile NAME]\n"
+        "       riommu random --list-defects\n"
+        "\n"
+        "Constrained-random co-simulation (docs/random.md). Each seed becomes a scenario\n"
+        "in the language of docs/scenarios.md: driver bring-up, devices, identity,\n"
+        "blocked and paging domains, maps of 4 KiB..512 GiB leaves, unmaps with and\n"
+        "without invalidation, remaps, DMA inside and outside mappings with data,\n"
+        "raw and illegal commands, queue wrap, fault-queue overflow, register and\n"
+        "backdoor reads, teardown - with an exact expectation for every result the\n"
+        "spec fixes. The text is parsed and run like a file given to `riommu run`,\n"
+        "in lockstep on every backend of LIST (default: model). The same seed and\n"
+        "backend kinds give the same text on every host.\n"
+        "\n"
+        "The generator stays inside what the backends can do: with `qemu` in LIST\n"
+        "no config lines, DMA only from the device IDs the QEMU backend serves\n"
+        "(0x10, 0x18, ..., 0xF8), reads and writes of at most 4 KiB without\n"
+        "pid/priv/exec, PCI bus, data in guest RAM.\n"
+        "\n"
+        "By default one line per seed ('scenario seed-S: ... N mismatches'); a seed\n"
+        "with mismatches prints them (at most 20 of each kind), then\n"
+        "'reproduce: riommu random --seeds S-S --backends LIST ...'. Before the last\n"
+        "line a summary names the failing seeds. The last line is\n"
+        "'mismatches: N, waived: W, skipped: S', summed over the seeds.\n"
+        "\n"
+        "options:\n"
+        "  --seeds A-B           run seeds A to B (decimal, A <= B, at most 1000000\n"
+        "                        seeds; 'S' alone is S-S)\n"
+        "  --backends LIST       as `riommu run --backends` (default: model)\n"
+        "  --profile NAME        driver profile: mainline, linux-6.13, or random (the\n"
+        "                        default: each seed picks one, half each)\n"
+        "  -q, --quiet           only failing seeds, the summary and the last line\n"
+        "  -v, --verbose         the full step log and summary of every seed\n"
+        "  --keep DIR            write each failing seed's scenario to DIR/seed-S.scn\n"
+        "                        (mismatch lines then name that file)\n"
+        "  --max-failures N      stop after N failing seeds\n"
+        "  --report FILE.json    every record as JSON, one case per seed\n"
+        "  --junit FILE.xml      a JUnit XML suite, one <testcase> per seed\n"
+        "  --waivers FILE        waive documented differences (docs/cosim.md)\n"
+        "  -x, --stop-at-first   stop a seed at its first unwaived mismatch\n"
+        "  --ops                 with -v: every shim operation\n"
+        "  --trace FILE          write a trace (docs/trace.md), one section per seed,\n"
+        "                        for `riommu replay FILE`\n"
+        "  --print SEED          print the seed's scenario text and exit (save it and\n"
+        "                        run it with `riommu run`, or cut it down by hand)\n"
+        "  --list-defects        the names of the model's test-only defects\n"
+        "                        (for --backends model,model:defect=NAME)\n"
+        "  -h, --help            this text\n"
+        "\n"
+        "exit status: 0 no mismatches, 1 mismatches, 2 usage error (bad seed range,\n"
+        "unknown profile, bad backend list, ...) or a seed that could not run.\n",
+        o);
+}
+
+/* A decimal number without sign or junk. */
+static bool parse_seed(const char *s, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+/* "A-B" or "S". Returns false with a message on stderr. */
+static bool parse_seed_range(const char *s, uint64_t *a, uint64_t *b)
+{
+    const char *dash = strchr(s, '-');
+    bool ok = dash ? parse_seed(s, (size_t)(dash - s), a) && parse_seed(dash + 1, strlen(dash + 1), b)
+                   : parse_seed(s, strlen(s), a);
+    if (!ok) {
+        fprintf(stderr, "riommu random: --seeds: '%s' is not a seed range (A-B or S, decimal)\n",
+                s);
+        return false;
+    }
+    if (!dash)
+        *b = *a;
+    if (*a > *b) {
+        fprintf(stderr, "riommu random: --seeds %s: the first seed is larger than the last\n", s);
+        return false;
+    }
+    if (*b - *a >= 1000000u) {
+        fprintf(stderr, "riommu random: --seeds %s: more than 1000000 seeds in one run\n", s);
+        return false;
+    }
+    return true;
+}
+
+/* The generator's target for a backend list: with a QEMU backend, its
+ * constraints (qemu_backend.h, run_qemu_device_id_ok); else the model's. */
+static void random_target(const run_backend_spec *sp, unsigned n, randgen_profile prof,
+                          const char *list, uint32_t ids[256], randgen_target *t)
+{
+    bool qemu = false;
+    for (unsigned i = 0; i < n; i++)
+        qemu |= sp[i].kind == RUN_BE_QEMU;
+    if (qemu) {
+        unsigned k = 0;
+        for (uint32_t id = 0; id < 256; id++)
+            if (run_qemu_device_id_ok(id))
+                ids[k++] = id;
+        randgen_target_qemu(t, ids, k);
+    } else {
+        randgen_target_model(t);
+    }
+    t->name = list;
+    t->profile = prof;
+}
+
+static bool write_text(const char *path, const char *text, size_t len)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    bool ok = fwrite(text, 1, len, f) == len;
+    return fclose(f) == 0 && ok;
+}
+
+typedef struct random_args {
+    const char *seeds, *print, *keep, *profile_arg;
+    randgen_profile profile;
+    bool quiet, verbose;
+    uint64_t max_failures; /* 0: no limit */
+} random_args;
+
+static int random_seeds(const random_args *ra, const randgen_target *t, run_options *ro,
+                        const cosim_args *ca)
+{
+    uint64_t first, last;
+    if (!parse_seed_range(ra->seeds, &first, &last))
+        return 2;
+    if (ra->keep && mkdir(ra->keep, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "riommu random: --keep: cannot create '%s': %s\n", ra->keep,
+                strerror(errno));
+        return 2;
+    }
+    batch_opts bo;
+    memset(&bo, 0, sizeof bo);
+    bo.command = "riommu random";
+    bo.quiet = !ra->verbose;
+    bo.failures_only = ra->quiet;
+    bo.summary = ra->verbose;
+    bo.max_lines = ra->verbose ? 0 : 20;
+    bo.backends = ca->backends;
+    bo.report = ca->report;
+    bo.junit = ca->junit;
+    bo.waivers = ca->waivers;
+    batch *b = batch_create(ro, &bo);
+    if (!b) {
+        fprintf(stderr, "riommu random: out of memory\n");
+        return 2;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int status = 0;
+    uint64_t failed = 0, steps = 0, checks = 0;
+    char failing[160] = "";
+    bool more = false;
+    size_t flen = 0;
+    size_t plen = (ra->keep ? strlen(ra->keep) : 0) + 48;
+    size_t rlen = strlen(ca->backends) + (ca->waivers ? strlen(ca->waivers) : 0) + 160;
+    char *pname = malloc(plen), *repro = malloc(rlen);
+    for (uint64_t s = first; pname && repro; s++) {
+        char *text;
+        size_t len;
+        if (!randgen_generate(s, t, &text, &len)) {
+            fprintf(stderr, "riommu random: out of memory\n");
+            status = 2;
+            break;
+        }
+        if (ra->keep)
+            snprintf(pname, plen, "%s/seed-%llu.scn", ra->keep, (unsigned long long)s);
+        else
+            snprintf(pname, plen, "seed-%llu", (unsigned long long)s);
+        scn_error err;
+        scn_program *p = scn_parse(pname, text, len, &err);
+        if (!p) {
+            fprintf(stderr,
+                    "riommu random: seed %llu: the generated scenario does not parse: line %u: "
+                    "%s (a generator bug; `riommu random --print %llu` shows the text)\n",
+                    (unsigned long long)s, err.line, err.msg, (unsigned long long)s);
+            free(text);
+            status = 2;
+            break;
+        }
+        snprintf(repro, rlen, "riommu random --seeds %llu-%llu --backends %s%s%s%s%s",
+                 (unsigned long long)s, (unsigned long long)s, ca->backends,
+                 ra->profile_arg ? " --profile " : "", ra->profile_arg ? ra->profile_arg : "",
+                 ca->waivers ? " --waivers " : "", ca->waivers ? ca->waivers : "");
+        char title[96];
+        snprintf(title, sizeof title, "riommu random: seed %llu (profile %s)",
+                 (unsigned long long)s, randgen_profile_name(randgen_seed_profile(s, t)));
+        run_summary sum;
+        int rc = batch_run(b, p, title, repro, &sum);
+        steps += sum.steps;
+        checks += sum.checks;
+        if (rc == 1) {
+            failed++;
+            if (flen < sizeof failing - 32)
+                flen += (size_t)snprintf(failing + flen, sizeof failing - flen, "%s%llu",
+                                         flen ? ", " : "", (unsigned long long)s);
+            else
+                more = true; /* counted, not named */
+            if (ra->keep) {
+                if (write_text(pname, text, len))
+                    printf("%s: kept\n", pname);
+                else
+                    fprintf(stderr, "riommu random: cannot write '%s'\n", pname);
+            }
+        }
+        scn_free(p);
+        free(text);
+        if (rc == 2) {
+            status = 2;
+            break;
+        }
+        if (s == last || (ra->max_failures && failed >= ra->max_failures))
+            break;
+    }
+    if (!pname || !repro) {
+        fprintf(stderr, "riommu random: out of memory\n");
         status = 2;
     }
-    if (status < 0 && ca.backends) {
-        char err[256];
-        ro.nbackends = run_backends_parse(ca.backends, specs, RUN_MAX_BACKENDS, err, sizeof err);
-        ro.backends = specs;
-        if (!ro.nbackends) {
-            fprintf(stderr, "riommu run: %s\n", err);
+    free(pname);
+    free(repro);
+    if (status != 2) {
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        uint64_t n, mism, waived, skipped;
+        batch_counts(b, &n, &mism, &waived, &skipped);
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        printf("%sriommu random: seeds %llu-%llu on %s, profile %s: %llu run, %llu failed%s%s%s%s, "
+               "%llu steps, %llu checks, %.1f s\n",
+               ra->verbose ? "\n" : "", (unsigned long long)first, (unsigned long long)last,
+               ca->backends, randgen_profile_name(ra->profile), (unsigned long long)n,
+               (unsigned long long)failed, failed ? " (seeds " : "", failing, more ? ", ..." : "",
+               failed ? ")" : "",
+               (unsigned long long)steps, (unsigned long long)checks, secs);
+        status = batch_finish(b);
+    }
+    batch_destroy(b);
+    return status;
+}
+
+static int cmd_random(int argc, char **argv)
+{
+    run_options ro;
+    memset(&ro, 0, sizeof ro);
+    cosim_args ca;
+    memset(&ca, 0, sizeof ca);
+    random_args ra;
+    memset(&ra, 0, sizeof ra);
+    ra.profile = RANDGEN_PROFILE_RANDOM;
+    bool list_defects = false;
+    int status = -1;
+    for (int i = 1; i < argc && status < 0; i++) {
+        const char *a = argv[i];
+        int c = common_option("random", argc, argv, &i, &ro, &ca);
+        if (c < 0) {
+            status = 2;
+        } else if (c > 0) {
+            /* taken */
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            random_usage(stdout);
+            status = 0;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            ra.quiet = true;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            ra.verbose = true;
+        } else if (!strcmp(a, "--list-defects")) {
+            list_defects = true;
+        } else if (!strcmp(a, "--seeds") || !strcmp(a, "--print") || !strcmp(a, "--profile") ||
+                   !strcmp(a, "--keep") || !strcmp(a, "--max-failures")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "riommu random: %s needs an argument\n", a);
+                status = 2;
+                continue;
+            }
+            const char *v = argv[++i];
+            if (!strcmp(a, "--seeds")) {
+                ra.seeds = v;
+            } else if (!strcmp(a, "--print")) {
+                ra.print = v;
+            } else if (!strcmp(a, "--keep")) {
+                ra.keep = v;
+            } else if (!strcmp(a, "--max-failures")) {
+                if (!parse_seed(v, strlen(v), &ra.max_failures) || !ra.max_failures) {
+                    fprintf(stderr, "riommu random: --max-failures: '%s' is not a positive "
+                                    "number\n", v);
+                    status = 2;
+                }
+            } else if (!randgen_profile_parse(v, &ra.profile)) {
+                fprintf(stderr, "riommu random: --profile: unknown profile '%s' (mainline, "
+                                "linux-6.13, random)\n", v);
+                status = 2;
+            } else {
+                ra.profile_arg = v;
+            }
+        } else {
+            fprintf(stderr, "riommu random: %s '%s' (see riommu random --help)\n",
+                    a[0] == '-' ? "unknown option" : "unexpected argument", a);
             status = 2;
         }
     }
-    if (status < 0 && ca.waivers) {
-        enum { MAX_RULES = 256 };
-        char err[256];
-        rules = calloc(MAX_RULES, sizeof *rules);
-        int nr = rules ? riommu_waivers_parse(ca.waivers, rules, MAX_RULES, err, sizeof err) : -1;
-        if (nr < 0) {
-            fprintf(stderr, "riommu run: %s\n", rules ? err : "out of memory");
+    if (status >= 0)
+        return status;
+    if (list_defects) {
+        for (unsigned bit = 0; bit < 32; bit++) {
+            const char *nm = riommu_defect_name(1u << bit);
+            if (nm)
+                printf("%s\n", nm);
+        }
+        return 0;
+    }
+    if (!ra.seeds == !ra.print) {
+        fprintf(stderr, "riommu random: give --seeds A-B (run) or --print SEED (see riommu "
+                        "random --help)\n");
+        return 2;
+    }
+    if (!ca.backends)
+        ca.backends = "model";
+    run_backend_spec specs[RUN_MAX_BACKENDS];
+    riommu_waiver_rule *rules = NULL;
+    status = setup_cosim("random", &ca, &ro, specs, &rules);
+    uint32_t ids[256];
+    randgen_target t;
+    if (status < 0)
+        random_target(specs, ro.nbackends, ra.profile, ca.backends, ids, &t);
+    if (status < 0 && ra.print) {
+        uint64_t seed;
+        if (!parse_seed(ra.print, strlen(ra.print), &seed)) {
+            fprintf(stderr, "riommu random: --print: '%s' is not a seed (decimal)\n", ra.print);
             status = 2;
         } else {
-            ro.waivers = rules;
-            ro.nwaivers = (size_t)nr;
+            char *text;
+            size_t len;
+            if (!randgen_generate(seed, &t, &text, &len)) {
+                fprintf(stderr, "riommu random: out of memory\n");
+                status = 2;
+            } else {
+                fwrite(text, 1, len, stdout);
+                free(text);
+                status = 0;
+            }
         }
     }
     FILE *tf = NULL;
-    size_t tl = ca.trace ? strlen(ca.trace) : 0;
-    if (status < 0 && tl >= 4 && !strcmp(ca.trace + tl - 4, ".scn")) {
-        /* `--trace` used to be a flag: never overwrite a scenario with a trace */
-        fprintf(stderr, "riommu run: --trace FILE: '%s' looks like a scenario (printing the "
-                        "shim operations is --ops)\n", ca.trace);
-        status = 2;
-    }
-    if (status < 0 && ca.trace && !check_only) {
-        tf = fopen(ca.trace, "w");
-        ro.trace = tf ? riommu_trace_writer_create(tf) : NULL;
-        if (!ro.trace) {
-            fprintf(stderr, "riommu run: cannot write trace '%s'\n", ca.trace);
-            status = 2;
-        }
-    }
     if (status < 0)
-        status = run_default_or_files(files, nfiles, &ro, quiet, summary, check_only, &ca);
-    if (ro.trace) {
-        bool ok = riommu_trace_writer_destroy(ro.trace);
-        if (fclose(tf) != 0 || !ok) {
-            fprintf(stderr, "riommu run: the trace '%s' is incomplete (write error or "
-                            "an operation a trace cannot hold)\n", ca.trace);
-            status = 2;
-        }
-        tf = NULL;
-    }
-    if (tf)
-        fclose(tf);
+        status = trace_open("random", &ca, &ro, &tf);
+    if (status < 0)
+        status = random_seeds(&ra, &t, &ro, &ca);
+    status = trace_close("random", &ca, &ro, tf, status);
     free(rules);
-    free(files);
+    fflush(stdout);
     return status;
 }
 
@@ -467,8 +853,12 @@ int main(int argc, char **argv)
             replay_usage(stdout);
         else if (!strcmp(argv[2], "demo"))
             demo_usage(stdout);
+        else if (!strcmp(argv[2], "random"))
+            random_usage(stdout);
         else if (!strcmp(argv[2], "decode"))
             return decode_main(2, (char *[]){"decode", "--help", NULL});
+        else if (!strcmp(argv[2], "shrink"))
+            return cmd_shrink(2, (char *[]){"shrink", "--help", NULL});
         else {
             fprintf(stderr, "riommu help: unknown command '%s'\n", argv[2]);
             return 2;
@@ -481,8 +871,12 @@ int main(int argc, char **argv)
         return replay_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "demo"))
         return cmd_run(argc - 1, argv + 1, true);
+    if (!strcmp(cmd, "shrink"))
+        return cmd_shrink(argc - 1, argv + 1);
     if (!strcmp(cmd, "decode"))
         return decode_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "random"))
+        return cmd_random(argc - 1, argv + 1);
     fprintf(stderr, "riommu: unknown command '%s' (see riommu --help)\n", cmd);
     return 2;
 }

@@ -10,6 +10,7 @@
  *   UNMAP     v0 bytes unmapped
  *   IOVA_TO_PHYS, MMIO_READ, MEM_READ, DC_READ: v0 the value
  *   PTE_READ  v0 PTE, v1 level (0 = 4 KiB level)
+ *   PTE_WRITE v0 the PTE written, v1 its level
  *   PROCESS   v0 records drained
  *   CQ_REPAIR v0 the repaired cqh index
  *   STEP/SETTLE v0 model time after the step
@@ -25,6 +26,7 @@
 #include "riommu/hw_model.h"
 #include "riommu/memhost.h"
 #include "riommu/model_backend.h"
+#include "riommu/qemu_backend.h"
 #include "scn_config.h"
 #include "world.h"
 
@@ -79,6 +81,10 @@ typedef struct runner {
     const riommu_backend_ops *ref;
     uint64_t cskipped;
     char cnote[256];
+    /* the model backends' configuration: the program's, with QEMU's
+     * parameters when a qemu backend runs it */
+    riommu_config refcfg;
+    uint64_t dma_base, dma_size; /* the driver's allocation window */
 } runner;
 
 /* ---- tracked heap -------------------------------------------------------- */
@@ -233,6 +239,84 @@ static uint8_t *hwm_bytes(void *ctx, uint64_t pa, size_t len)
     return riommu_hwm_cpu(ctx, pa, len);
 }
 
+/* The bus 0 slots of the edu devices a qemu backend needs for `p`: 02 and
+ * 03 (0x10, 0x18) always, then the slot of every other device ID the
+ * program can issue DMA from (a probe's first ID, a raw `dma` ID) when bus
+ * 0 can have it (run_qemu_device_id_ok). Returns the count. */
+static unsigned qemu_edu_slots(const scn_program *p, uint8_t *slots)
+{
+    uint32_t want = (1u << 2) | (1u << 3);
+    for (size_t i = 0; i < p->nsteps; i++) {
+        const scn_step *st = &p->steps[i];
+        uint32_t id;
+        if (st->kind == SCN_PROBE && st->nids)
+            id = st->ids[0];
+        else if (st->kind == SCN_DMA && st->raw_id)
+            id = st->id;
+        else
+            continue;
+        if (run_qemu_device_id_ok(id))
+            want |= 1u << (id >> 3);
+    }
+    unsigned n = 0;
+    for (unsigned sl = 2; sl < 32 && n < RIOMMU_QEMU_MAX_EDU; sl++)
+        if (want & (1u << sl))
+            slots[n++] = (uint8_t)sl;
+    return n;
+}
+
+/* Why `p` cannot run as a whole on QEMU's riscv-iommu-pci (fixed
+ * parameters, DMA only from edu devices on bus 0, no wired interrupts):
+ * writes the first reason into why and returns false; true when it can.
+ * A program that cannot is run on the other backends and counted skipped
+ * once, rather than letting a skipped step's consequences (a fault record
+ * only the reference wrote) show up as differences later. */
+static bool qemu_applicable(const scn_program *p, char *why, size_t len)
+{
+    if (p->nconfig) {
+        snprintf(why, len, "it configures the model (%u config line(s)); QEMU's parameters "
+                 "are fixed", p->nconfig);
+        return false;
+    }
+    uint32_t devid[SCN_MAX_NAMES] = {0};
+    for (size_t i = 0; i < p->nsteps; i++) {
+        const scn_step *st = &p->steps[i];
+        if (st->kind == SCN_PROBE && st->dev >= 0 && (unsigned)st->dev < SCN_MAX_NAMES &&
+            st->nids) {
+            devid[st->dev] = st->ids[0];
+        } else if (st->kind == SCN_DRIVER_SET && st->u.set.which == SCN_SET_BUS &&
+                   st->u.set.value == RIOMMU_DRV_BUS_PLATFORM) {
+            snprintf(why, len, "line %u: wired interrupts (QEMU's riscv-iommu-pci is MSI only)",
+                     st->line);
+            return false;
+        } else if (st->kind == SCN_DMA) {
+            const scn_dma *d = &st->u.dma;
+            uint32_t id = st->raw_id ? st->id
+                          : (st->dev >= 0 && (unsigned)st->dev < SCN_MAX_NAMES) ? devid[st->dev]
+                                                                               : 0;
+            const char *what = NULL;
+            if (!run_qemu_device_id_ok(id))
+                what = "a device ID no edu on bus 0 can have";
+            else if (d->pv)
+                what = "a process_id";
+            else if (d->priv)
+                what = "supervisor privilege";
+            else if (d->access == RIOMMU_EXEC)
+                what = "an execute request";
+            else if (d->len > 4096)
+                what = "more than the edu's 4 KiB buffer";
+            else if (d->has_pa && (d->pa < RUN_QEMU_RAM_BASE || d->pa >= RUN_QEMU_RAM_END ||
+                                   d->len > RUN_QEMU_RAM_END - d->pa))
+                what = "a physical address outside QEMU's guest RAM";
+            if (what) {
+                snprintf(why, len, "line %u: DMA with %s", st->line, what);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 static uint8_t *cosim_bytes(void *ctx, uint64_t pa, size_t len)
 {
     return riommu_cosim_cpu(ctx, pa, len);
@@ -246,33 +330,25 @@ static bool trace_begin(runner *r, riommu_hw_ops *inner, char *err, size_t errle
     char cfg[SCN_CONFIG_MAX_LINES][SCN_CONFIG_LINE];
     const char *lines[SCN_CONFIG_MAX_LINES];
     char e[200];
-    int n = scn_config_lines(&r->p->model, cfg, e, sizeof e);
+    int n = scn_config_lines(&r->refcfg, cfg, e, sizeof e);
     if (n < 0) {
         snprintf(err, errlen, "cannot record a trace: %s", e);
         return false;
     }
     for (int i = 0; i < n; i++)
         lines[i] = cfg[i];
-    uint64_t base, size;
     char world[RUN_MAX_BACKENDS * 65] = "";
     riommu_trace_cpu cpu;
     if (r->cs) {
-        world_default_window(r->o->backends, r->o->nbackends, &base, &size);
-        for (unsigned i = 0; i < r->o->nbackends && i < RUN_MAX_BACKENDS; i++) {
-            size_t l = strlen(world);
-            snprintf(world + l, sizeof world - l, "%s%s", i ? "," : "", r->o->backends[i].name);
-        }
+        world_names(r->cs, world, sizeof world);
         cpu.ctx = r->cs;
         cpu.bytes = cosim_bytes;
     } else {
-        riommu_hwm_config hc;
-        riommu_hwm_config_default(&hc);
-        base = hc.dma_base;
-        size = hc.dma_size;
         cpu.ctx = r->hwm;
         cpu.bytes = hwm_bytes;
     }
-    riommu_trace_begin(tw, r->p->file, r->cs ? world : NULL, base, size, lines, (size_t)n);
+    riommu_trace_begin(tw, r->p->file, r->cs ? world : NULL, r->dma_base, r->dma_size, lines,
+                       (size_t)n);
     *inner = riommu_trace_wrap(tw, inner, &cpu);
     return true;
 }
@@ -284,7 +360,7 @@ static bool finish_shim(runner *r, riommu_hw_ops inner, char *err, size_t errlen
 {
     if (r->o->trace && !trace_begin(r, &inner, err, errlen))
         return false;
-    world_setup_msi(&inner, &r->p->model);
+    world_setup_msi(&inner, &r->refcfg);
     r->ops = inner;
     if (r->o->ops) {
         r->tr = riommu_hw_trace_create(&inner, &r->hwm_heap, true);
@@ -303,11 +379,31 @@ static bool build_cosim(runner *r, char *err, size_t errlen)
     memset(&wp, 0, sizeof wp);
     wp.backends = r->o->backends;
     wp.nbackends = r->o->nbackends;
-    wp.model = &r->p->model;
-    wp.nconfig = r->p->nconfig;
+    /* With QEMU in the list the models take its implementation-defined
+     * parameters (riommu_qemu_model_config) when the program can run on
+     * it; a program that cannot leaves QEMU out. */
+    bool qemu = world_has_qemu(r->o->backends, r->o->nbackends);
+    char why[160];
+    uint8_t slots[RIOMMU_QEMU_MAX_EDU];
+    r->refcfg = r->p->model;
+    if (qemu && qemu_applicable(r->p, why, sizeof why))
+        riommu_qemu_model_config(&r->refcfg);
+    else if (qemu)
+        wp.qemu_not_run = why;
+    wp.model = &r->refcfg;
+    if (qemu && !wp.qemu_not_run) {
+        wp.n_edu = qemu_edu_slots(r->p, slots);
+        wp.edu_slots = slots;
+    }
+    /* `config qemu` gives every run of the scenario the same window */
+    world_default_window((qemu && !wp.qemu_not_run) || r->p->qemu_params, &wp.dma_base,
+                         &wp.dma_size);
+    r->dma_base = wp.dma_base;
+    r->dma_size = wp.dma_size;
     wp.stop_at_first = r->o->stop_on_mismatch;
     wp.waivers = r->o->waivers;
     wp.nwaivers = r->o->nwaivers;
+    wp.scenario = r->p->file;
     r->cs = world_create(&wp, &r->cskipped, r->cnote, sizeof r->cnote, err, errlen);
     if (!r->cs)
         return false;
@@ -348,10 +444,17 @@ static bool build(runner *r, char *err, size_t errlen)
         return false;
     }
     riommu_host_ops host = memhost_ops(r->mem);
-    r->m = riommu_create(&r->p->model, &host, err, errlen);
+    r->refcfg = r->p->model;
+    r->m = riommu_create(&r->refcfg, &host, err, errlen);
     if (!r->m)
         return false;
-    r->hwm = riommu_hwm_create(r->m, r->mem, NULL);
+    riommu_hwm_config hc;
+    riommu_hwm_config_default(&hc);
+    if (r->p->qemu_params) /* the driver's memory where a model,qemu run puts it */
+        hc.dma_base = RUN_QEMU_DMA_BASE;
+    r->dma_base = hc.dma_base;
+    r->dma_size = hc.dma_size;
+    r->hwm = riommu_hwm_create(r->m, r->mem, &hc);
     if (!r->hwm) {
         snprintf(err, errlen, "out of memory");
         return false;
@@ -511,8 +614,9 @@ static bool dc_address(runner *r, uint32_t id, uint64_t *pa, bool *ext)
 }
 
 /* The first-stage leaf (or the invalid entry that ends the walk) for iova
- * under device id's context. */
-static bool pte_lookup(runner *r, uint32_t id, uint64_t iova, uint64_t *pte, unsigned *level)
+ * under device id's context; *pte_pa (may be NULL) gets its address. */
+static bool pte_lookup(runner *r, uint32_t id, uint64_t iova, uint64_t *pte, unsigned *level,
+                       uint64_t *pte_pa)
 {
     uint64_t pa;
     bool ext;
@@ -527,9 +631,12 @@ static bool pte_lookup(runner *r, uint32_t id, uint64_t iova, uint64_t *pte, uns
     unsigned levels = mode - 5;
     uint64_t a = (fsc & RIOMMU_FSC_PPN) << 12;
     for (int i = (int)levels - 1; i >= 0; i--) {
-        uint64_t e = ref_r64(r, a + ((iova >> (12 + 9 * i)) & 0x1FF) * 8);
+        uint64_t ea = a + ((iova >> (12 + 9 * i)) & 0x1FF) * 8;
+        uint64_t e = ref_r64(r, ea);
         *pte = e;
         *level = (unsigned)i;
+        if (pte_pa)
+            *pte_pa = ea;
         if (!(e & RIOMMU_PTE_V) || (e & (RIOMMU_PTE_R | RIOMMU_PTE_X)))
             return true;
         a = RIOMMU_FIELD_GET(e, RIOMMU_PTE_PPN) << 12;
@@ -777,6 +884,32 @@ static void cq_repair(runner *r, const scn_step *s, run_step_report *rep)
     rep->v[0] = cqh;
 }
 
+/* Edit the leaf PTE of s->a under the target's context the way another
+ * kernel path would: the live entry (with any A/D bits the IOMMU set) with
+ * the bits under mask s->c replaced by s->b, stored in the driver's copy of
+ * the table and published. No invalidation follows. */
+static void pte_write(runner *r, const scn_step *s, run_step_report *rep)
+{
+    uint64_t pte = 0, pa = 0;
+    unsigned level = 0;
+    if (!pte_lookup(r, s->id, s->a, &pte, &level, &pa) || !(pte & RIOMMU_PTE_V) ||
+        !(pte & (RIOMMU_PTE_R | RIOMMU_PTE_X))) {
+        fatal(r, s, "no leaf PTE for IOVA 0x%llx under device 0x%x", (unsigned long long)s->a,
+              (unsigned)s->id);
+        return;
+    }
+    uint64_t *cpu = r->hwm_heap.phys_to_virt(r->hwm_heap.ctx, pa);
+    if (!cpu) {
+        fatal(r, s, "the PTE at 0x%llx is not in the driver's memory", (unsigned long long)pa);
+        return;
+    }
+    uint64_t v = (pte & ~s->c) | (s->b & s->c);
+    memcpy(cpu, &v, sizeof v);
+    r->ops.sync_to_device(r->ops.ctx, pa, 8);
+    rep->v[0] = v;
+    rep->v[1] = level;
+}
+
 static void do_step(runner *r, const scn_step *s, uint32_t iter)
 {
     run_step_report rep;
@@ -972,10 +1105,15 @@ static void do_step(runner *r, const scn_step *s, uint32_t iter)
         unsigned level = 0;
         if (!target_id(r, s, &id))
             return;
-        rep.none = !pte_lookup(r, id, s->a, &rep.v[0], &level);
+        rep.none = !pte_lookup(r, id, s->a, &rep.v[0], &level, NULL);
         rep.v[1] = level;
         break;
     }
+    case SCN_PTE_WRITE:
+        pte_write(r, s, &rep);
+        if (r->stop)
+            return;
+        break;
     case SCN_DMA:
         do_dma(r, s, &rep);
         return; /* reported and checked there */

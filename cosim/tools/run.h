@@ -49,6 +49,16 @@ typedef enum run_backend_kind {
 
 #define RUN_MAX_BACKENDS 8
 
+/* QEMU's guest RAM in a run with a qemu backend: device DMA can reach only
+ * [RUN_QEMU_RAM_BASE, RUN_QEMU_RAM_END); the first MiB is QEMU's parked
+ * hart and the driver's window. */
+#define RUN_QEMU_RAM_MIB 8192u
+#define RUN_QEMU_RAM_BASE 0x80000000ull
+#define RUN_QEMU_RAM_END (RUN_QEMU_RAM_BASE + ((uint64_t)RUN_QEMU_RAM_MIB << 20))
+/* Start of the driver's DMA window in such a run (and in any run of a
+ * scenario with `config qemu`): above QEMU's parked hart. */
+#define RUN_QEMU_DMA_BASE 0x80100000ull
+
 /* With a qemu backend the runner creates one edu DMA engine on PCI bus 0
  * for every device ID the program issues DMA from that bus 0 slot can
  * have (function 0 of slots 2..31: 0x10, 0x18, ..., 0xF8), plus 0x10 and

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cli_names.h"
+#include "riommu/qemu_backend.h"
 
 typedef struct name_ent {
     char name[SCN_MAX_NAME_LEN + 1];
@@ -701,6 +702,16 @@ static bool parse_config(parser *ps)
     const char *what = need_word(ps, "configuration item");
     if (!what)
         return false;
+    if (cli_name_eq(what, "qemu")) {
+        /* QEMU's implementation-defined parameters, as a model,qemu run
+         * gives the reference: not a line that keeps QEMU out. */
+        if (ps->p->nconfig || ps->p->qemu_params)
+            return fail(ps, "'config qemu' must be the first config line");
+        riommu_qemu_model_config(c);
+        ps->p->qemu_params = true;
+        return need_end(ps);
+    }
+    ps->p->nconfig++;
     uint64_t v;
     bool b;
     if (cli_name_eq(what, "caps") || cli_name_eq(what, "capabilities"))
@@ -748,6 +759,10 @@ static bool parse_config(parser *ps)
         if (!num_range(ps, what, 0, 7, &v))
             return false;
         c->fctl_reset = (uint32_t)v;
+    } else if (cli_name_eq(what, "qb_write_clears_index")) {
+        if (!onoff(ps, what, &b))
+            return false;
+        c->qb_write_clears_index = b;
     } else if (cli_name_eq(what, "fctl_gxl_writable")) {
         if (!onoff(ps, what, &b))
             return false;
@@ -1066,6 +1081,18 @@ static bool parse_pte(parser *ps, scn_step *s)
 {
     if (!target_ref(ps, s) || !num(ps, "IOVA", &s->a))
         return false;
+    if (accept(ps, "write")) {
+        /* pte DEV IOVA write V [mask M]: edit the leaf behind the driver */
+        s->kind = SCN_PTE_WRITE;
+        s->c = ~0ull;
+        if (!num(ps, "PTE value", &s->b))
+            return false;
+        if (accept(ps, "mask") && !num(ps, "mask", &s->c))
+            return false;
+        if (!s->c)
+            return fail(ps, "pte write with mask 0 changes nothing");
+        return need_end(ps);
+    }
     if (accept(ps, "expect") && !parse_check(ps, &s->check, ~0ull))
         return false;
     return need_end(ps);
@@ -1571,7 +1598,6 @@ static bool statement(parser *ps)
     } while (0)
 
     if (cli_name_eq(verb, "config")) {
-        ps->p->nconfig++;
         ok = parse_config(ps);
     } else if (cli_name_eq(verb, "driver")) {
         ok = parse_driver(ps);

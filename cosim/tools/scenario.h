@@ -64,6 +64,7 @@ typedef enum scn_kind {
     SCN_MEM_READ,       /* a = pa, width, check */
     SCN_DC_READ,        /* device context word: target, field, check */
     SCN_PTE_READ,       /* leaf PTE of a = iova under target's DC: check */
+    SCN_PTE_WRITE,      /* that leaf := (leaf & ~c) | (b & c), via the driver's copy */
     SCN_DMA,            /* device DMA through the model: target, u.dma */
     SCN_EXPECT_RECORD,  /* next drained fault record: u.rec */
     SCN_EXPECT_EVENT,   /* next driver event: u.ev */
@@ -201,7 +202,10 @@ typedef struct scn_step {
 typedef struct scn_program {
     char *file;            /* name used in messages (owned) */
     riommu_config model;   /* model configuration: defaults + `config` lines */
-    unsigned nconfig;      /* how many `config` lines there were */
+    unsigned nconfig;      /* how many `config` lines there were, not
+                              counting `config qemu` */
+    bool qemu_params;      /* `config qemu`: model starts from
+                              riommu_qemu_model_config */
     scn_step *steps;
     size_t nsteps, cap;
     unsigned ndevs, ndoms; /* slots */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "riommu/qemu_backend.h"
 #include "scenario.h"
 
 #define PARSER_MAX_U20 (1u << 20)  /* cache and timing numbers */
@@ -99,9 +100,16 @@ static bool small(lines *l, const char *name, unsigned v, unsigned d, unsigned l
 int scn_config_lines(const riommu_config *c, char (*out)[SCN_CONFIG_LINE], char *err,
                      size_t errlen)
 {
-    riommu_config d;
+    riommu_config d, q;
     riommu_config_default(&d);
     lines l = {out, 0};
+    q = d;
+    riommu_qemu_model_config(&q);
+    if (c->pq_max_log2szm1 == q.pq_max_log2szm1 && c->pq_fixed_ppn == q.pq_fixed_ppn &&
+        (q.pq_max_log2szm1 != d.pq_max_log2szm1 || q.pq_fixed_ppn != d.pq_fixed_ppn)) {
+        add(&l, "config qemu"); /* QEMU's parameters, then what differs from them */
+        d = q;
+    }
     if (c->defects || c->pq_max_log2szm1 != d.pq_max_log2szm1 ||
         c->pq_fixed_ppn != d.pq_fixed_ppn) {
         snprintf(err, errlen, "defects and page-request queue limits have no config line");
@@ -154,6 +162,8 @@ int scn_config_lines(const riommu_config *c, char (*out)[SCN_CONFIG_LINE], char 
         add(&l, "config check_pas %s", onoff(c->check_pas));
     if (c->synchronous != d.synchronous)
         add(&l, "config synchronous %s", onoff(c->synchronous));
+    if (c->qb_write_clears_index != d.qb_write_clears_index)
+        add(&l, "config qb_write_clears_index %s", onoff(c->qb_write_clears_index));
     if (c->seed != d.seed)
         add(&l, "config seed %" PRIu32, c->seed);
     if (!cache_line(&l, "ddtc", &c->ddtc, &d.ddtc, err, errlen) ||
@@ -205,7 +215,8 @@ bool scn_config_equal(const riommu_config *a, const riommu_config *b)
            a->hpm_counters == b->hpm_counters && a->hpm_counter_bits == b->hpm_counter_bits &&
            a->rcid_bits == b->rcid_bits && a->mcid_bits == b->mcid_bits &&
            a->iotval_page_offset == b->iotval_page_offset && a->check_pas == b->check_pas &&
-           a->synchronous == b->synchronous && a->seed == b->seed && a->defects == b->defects &&
+           a->synchronous == b->synchronous &&
+           a->qb_write_clears_index == b->qb_write_clears_index && a->seed == b->seed && a->defects == b->defects &&
            cache_eq(&a->ddtc, &b->ddtc) && cache_eq(&a->pdtc, &b->pdtc) &&
            cache_eq(&a->iotlb, &b->iotlb) && cache_eq(&a->walkc, &b->walkc) &&
            s->mem_lat == t->mem_lat && s->cmd_lat == t->cmd_lat && s->ddtp_busy == t->ddtp_busy &&

@@ -13,13 +13,15 @@
 
 #include "riommu/riommu.h"
 
-#define SCN_CONFIG_MAX_LINES 24u  /* enough for every field group */
+#define SCN_CONFIG_MAX_LINES 28u  /* enough for `config qemu` and every field group */
 #define SCN_CONFIG_LINE 192u      /* bytes per line, NUL included */
 
 /*
  * Write `c` as config lines that, parsed after the defaults
  * (riommu_config_default), give back `c`: one line per field or field
- * group that differs from the default, in a fixed order. Returns the number
+ * group that differs from the default, in a fixed order. A configuration
+ * with QEMU's page-request queue limits (a model,qemu run) starts with
+ * `config qemu` and lists what differs from riommu_qemu_model_config. Returns the number
  * of lines (0 for the defaults), or -1 with a reason in err when a field
  * has a value the scenario language cannot express (the pq queue fields,
  * defects, a reset mode other than Off/Bare, DDT mode bits other than

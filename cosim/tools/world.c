@@ -25,7 +25,7 @@ static void model2_config(riommu_config *c)
     c->timing.qcsr_busy = 0;
 }
 
-static bool has_qemu(const run_backend_spec *b, unsigned n)
+bool world_has_qemu(const run_backend_spec *b, unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
         if (b[i].kind == RUN_BE_QEMU)
@@ -33,12 +33,11 @@ static bool has_qemu(const run_backend_spec *b, unsigned n)
     return false;
 }
 
-void world_default_window(const run_backend_spec *b, unsigned n, uint64_t *base,
-                          uint64_t *size)
+void world_default_window(bool qemu, uint64_t *base, uint64_t *size)
 {
     riommu_cosim_config cc;
     riommu_cosim_config_default(&cc);
-    *base = has_qemu(b, n) ? WORLD_QEMU_RESERVED_END : cc.dma_base;
+    *base = qemu ? RUN_QEMU_DMA_BASE : cc.dma_base;
     *size = cc.dma_size;
 }
 
@@ -48,16 +47,18 @@ riommu_cosim *world_create(const world_params *p, uint64_t *skipped, char *note,
     riommu_backend_ops be[RUN_MAX_BACKENDS];
     unsigned n = 0;
     char e[200];
+    bool left_out = false;
+    bool qemu = world_has_qemu(p->backends, p->nbackends) && !p->qemu_not_run;
     riommu_cosim_config cc;
     riommu_cosim_config_default(&cc);
     if (p->dma_size) {
         cc.dma_base = p->dma_base;
         cc.dma_size = p->dma_size;
     } else {
-        world_default_window(p->backends, p->nbackends, &cc.dma_base, &cc.dma_size);
+        world_default_window(qemu, &cc.dma_base, &cc.dma_size);
     }
-    if (has_qemu(p->backends, p->nbackends) && cc.dma_base < WORLD_QEMU_RESERVED_END &&
-        cc.dma_base + cc.dma_size > 0x80000000ull) {
+    /* QEMU keeps its parked hart at 0x80000000-0x80000fff */
+    if (qemu && cc.dma_base < RUN_QEMU_DMA_BASE && cc.dma_base + cc.dma_size > RUN_QEMU_RAM_BASE) {
         snprintf(err, errlen,
                  "the DMA window 0x%llx+0x%llx overlaps 0x80000000-0x800fffff, which QEMU "
                  "reserves (record with a qemu backend in the list to get a window above it)",
@@ -68,16 +69,23 @@ riommu_cosim *world_create(const world_params *p, uint64_t *skipped, char *note,
         const run_backend_spec *sp = &p->backends[i];
         int rc;
         if (sp->kind == RUN_BE_QEMU) {
-            riommu_qemu_config qc = riommu_qemu_config_default();
-            qc.ram_mib = 2048;
-            rc = riommu_qemu_backend_create(&qc, &be[n], e, sizeof e);
-            if (rc >= 0 && p->nconfig) {
-                *skipped += p->nconfig;
-                size_t l = strlen(note);
-                snprintf(note + l, notelen - l,
-                         "%s%u config line(s) not applied to %s (fixed capabilities)",
-                         l ? "; " : "", p->nconfig, sp->name);
+            if (p->qemu_not_run) {
+                if (!left_out) { /* once, however many qemu backends */
+                    size_t l = strlen(note);
+                    *skipped += 1;
+                    snprintf(note + l, notelen - l, "%snot run on %s: %s", l ? "; " : "",
+                             sp->name, p->qemu_not_run);
+                }
+                left_out = true;
+                continue;
             }
+            riommu_qemu_config qc = riommu_qemu_config_default();
+            qc.ram_mib = RUN_QEMU_RAM_MIB; /* the PAs scenarios map: 0x1_0000_0000... */
+            if (p->n_edu) {
+                qc.n_edu = p->n_edu;
+                qc.edu_slots = p->edu_slots;
+            }
+            rc = riommu_qemu_backend_create(&qc, &be[n], e, sizeof e);
         } else {
             riommu_config cfg = *p->model;
             if (sp->kind == RUN_BE_MODEL2)
@@ -102,12 +110,21 @@ riommu_cosim *world_create(const world_params *p, uint64_t *skipped, char *note,
         snprintf(err, errlen, "cannot create the co-simulation engine");
         return NULL;
     }
-    if (!riommu_waivers_apply(c, p->waivers, p->nwaivers)) {
+    if (!riommu_waivers_apply_for(c, p->waivers, p->nwaivers, p->scenario)) {
         riommu_cosim_destroy(c);
         snprintf(err, errlen, "too many waiver rules");
         return NULL;
     }
     return c;
+}
+
+void world_names(const riommu_cosim *c, char *out, size_t len)
+{
+    size_t l = 0;
+    out[0] = 0;
+    for (unsigned i = 0; i < riommu_cosim_backend_count(c) && l < len; i++)
+        l += (size_t)snprintf(out + l, len - l, "%s%s", i ? "," : "",
+                              riommu_cosim_backend_name(c, i));
 }
 
 void world_step(riommu_cosim *c, uint64_t cycles)

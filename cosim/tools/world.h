@@ -16,37 +16,54 @@
 #include "riommu/riommu.h"
 #include "run.h"
 
-/* Where driver allocations come from when nothing else is asked for: the
- * engine's default window, moved to 0x80100000 when a qemu backend is in
- * the list (QEMU keeps its parked hart at 0x80000000-0x80000fff). */
-#define WORLD_QEMU_RESERVED_END 0x80100000ull
-
 typedef struct world_params {
     const run_backend_spec *backends; /* reference first */
     unsigned nbackends;
-    const riommu_config *model;       /* the reference model's configuration */
-    unsigned nconfig;                 /* config lines behind it (skipped on qemu) */
+    /* The model backends' configuration (model2 changes its caches and
+     * timing, model:defect=... adds defects). With a qemu backend that
+     * runs, riommu_qemu_model_config's parameters, so that the models
+     * match QEMU's fixed ones. */
+    const riommu_config *model;
+    /* Why the qemu backends cannot run this program (NULL: they can). They
+     * are then left out of the engine: one step counts as skipped and
+     * note gets "not run on NAME: WHY". */
+    const char *qemu_not_run;
+    /* The bus 0 slots of the qemu backend's edu devices (n_edu 0: its
+     * default, slots 02 and 03). */
+    const uint8_t *edu_slots;
+    unsigned n_edu;
     uint64_t dma_base, dma_size;      /* driver allocation window; size 0: default */
     bool stop_at_first;
     const riommu_waiver_rule *waivers;
     size_t nwaivers;
+    /* The case name scenario-scoped waivers are matched against
+     * (riommu_waivers_apply_for); NULL: every rule applies. */
+    const char *scenario;
 } world_params;
 
 /*
  * Create the engine over p->backends: `model` gets p->model, `model2` the
  * same with other cache geometry and timing, `model:defect=...` adds the
- * defects, `qemu` its fixed capabilities (each of the p->nconfig config
- * lines then counts as skipped, explained in `note`). Waivers are
- * installed. Returns NULL with a reason in err when a backend cannot be
- * created (every backend made so far is destroyed) or the window overlaps
- * memory QEMU reserves. *skipped and note[0..notelen) are added to.
+ * defects, `qemu` a QEMU with RUN_QEMU_RAM_MIB of RAM and p->edu_slots
+ * (unless p->qemu_not_run leaves it out). Waivers are installed. Returns
+ * NULL with a reason in err when a backend cannot be created (every
+ * backend made so far is destroyed) or the window overlaps memory a
+ * running QEMU reserves. *skipped and note[0..notelen) are added to.
  */
 riommu_cosim *world_create(const world_params *p, uint64_t *skipped, char *note,
                            size_t notelen, char *err, size_t errlen);
 
-/* The window world_create uses when p->dma_size is 0. */
-void world_default_window(const run_backend_spec *b, unsigned n, uint64_t *base,
-                          uint64_t *size);
+/* True when the list has a qemu backend. */
+bool world_has_qemu(const run_backend_spec *b, unsigned n);
+
+/* The window world_create uses when p->dma_size is 0: the engine's
+ * default, moved to RUN_QEMU_DMA_BASE when `qemu` (a qemu backend runs,
+ * or the scenario has `config qemu`). */
+void world_default_window(bool qemu, uint64_t *base, uint64_t *size);
+
+/* The engine's backend names joined with commas into out[0..len) (a
+ * trace's `world cosim LIST`; a backend left out is not in it). */
+void world_names(const riommu_cosim *c, char *out, size_t len);
 
 /* Advance the clock of every model backend by `cycles` (scenario `step`). */
 void world_step(riommu_cosim *c, uint64_t cycles);

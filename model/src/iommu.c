@@ -31,6 +31,7 @@ void riommu_config_default(riommu_config *cfg)
                         RIOMMU_FIELD_PREP(RIOMMU_CAP_PAS, 56);
     cfg->fctl_reset = 0;
     cfg->fctl_gxl_writable = false;
+    cfg->qb_write_clears_index = false;
     cfg->ddtp_reset_mode = RIOMMU_DDTP_MODE_OFF;
     cfg->ddt_modes = (1u << RIOMMU_DDTP_MODE_1LVL) | (1u << RIOMMU_DDTP_MODE_2LVL) |
                      (1u << RIOMMU_DDTP_MODE_3LVL);

@@ -221,7 +221,9 @@ static uint64_t qb_legalize(riommu *m, const reg_spec *s, uint64_t old,
     return v;
 }
 
-/* After a base write, bits of the index registers at or above LOG2SZ are 0. */
+/* After a base write, bits of the index registers at or above LOG2SZ are 0;
+ * the bits below keep their value, or are 0 too with qb_write_clears_index
+ * (spec regs cqb/fqb/pqb: "valid but otherwise UNSPECIFIED"). */
 static void qb_after(riommu *m, const reg_spec *s, uint64_t old, uint64_t now,
                      uint64_t wb)
 {
@@ -229,7 +231,7 @@ static void qb_after(riommu *m, const reg_spec *s, uint64_t old, uint64_t now,
     (void)now;
     (void)wb;
     uint32_t h = s->off + 8, t = s->off + 12; /* head, tail offsets */
-    uint32_t mask = queue_mask(m, s->off);
+    uint32_t mask = m->cfg.qb_write_clears_index ? 0 : queue_mask(m, s->off);
     reg_set(m, h, reg_get(m, h) & mask);
     reg_set(m, t, reg_get(m, t) & mask);
 }

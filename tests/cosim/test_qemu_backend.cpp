@@ -336,7 +336,8 @@ TEST(QemuBackend, Regs_Capabilities_Plausible)
     ASSERT_EQ(c.n_device_ids, 2u);
     EXPECT_EQ(c.device_ids[0], kEdu0);
     EXPECT_EQ(c.device_ids[1], kEdu1);
-    EXPECT_FALSE(c.reports_pa);
+    EXPECT_TRUE(c.reports_pa);
+    EXPECT_FALSE(c.reports_range);
     EXPECT_TRUE(c.reports_cause);
     EXPECT_FALSE(c.events);
     EXPECT_FALSE(c.cycles);

@@ -201,10 +201,23 @@ def test_allocation_elsewhere_is_an_error(run_riommu, record):
     assert r.stderr.startswith(f"{t}:{line}: the allocation of 4096 bytes got 0x80000000")
 
 
-def test_model_trace_cannot_go_to_qemu(run_riommu, record):
-    """A model trace's DMA window starts at 0x80000000, which QEMU
-    reserves: a clear error, exit 2 (no QEMU needed to find out)."""
+def test_model_trace_is_not_run_on_qemu(run_riommu, record):
+    """A model trace has the default configuration, not QEMU's parameters:
+    as `riommu run` does for a program QEMU cannot run, the replay leaves
+    qemu out (one skipped step, a note) without starting it."""
     t = record(SCN_DIR / "03_paging_4k.scn")
+    r = run_riommu("replay", str(t), "--backends", "model,qemu")
+    assert r.returncode == 0, describe(r)
+    assert "skipped: not run on qemu: the section's configuration is not QEMU's" in r.stdout
+    assert final(r.stdout) == (0, 0, 1)
+
+
+def test_qemu_trace_window_must_clear_the_parked_hart(run_riommu, record):
+    """A section with QEMU's parameters whose DMA window starts at
+    0x80000000, which QEMU reserves: a clear error, exit 2 (no QEMU needed
+    to find out)."""
+    t = record(SCN_DIR / "divergences" / "qemu-05-cached-perm.scn")
+    edit_line(t, r"^window 0x80100000 ", lambda l: l.replace("0x80100000", "0x80000000"))
     r = run_riommu("replay", str(t), "--backends", "model,qemu")
     assert r.returncode == 2
     assert re.match(rf"^{re.escape(str(t))}:\d+: cannot build the world: the DMA window",
@@ -292,6 +305,21 @@ def test_trace_never_overwrites_a_scenario(run_riommu):
 def test_unwritable_trace_exits_2(run_riommu):
     r = run_riommu("run", "-q", "--trace", "/nonexistent/dir/t.trace", str(GOOD[0]))
     assert r.returncode == 2 and "cannot write trace" in r.stderr
+
+
+def test_random_seeds_record_and_replay(run_riommu, tmp_path):
+    """`riommu random --trace FILE` writes one section per seed; the replay
+    on the same backends ends with the same line (and --ops is the printing
+    flag there too)."""
+    t = tmp_path / "r.trace"
+    lst = "model,model2"
+    run = run_riommu("random", "-q", "--seeds", "1-4", "--backends", lst, "--trace", str(t))
+    assert run.returncode == 0, describe(run)
+    assert t.read_text().count("\nscenario seed-") == 4
+    rep = run_riommu("replay", "-q", str(t), "--backends", lst)
+    assert rep.returncode == 0, describe(rep)
+    assert final(rep.stdout) == final(run.stdout)
+    assert "--ops" in run_riommu("random", "--help").stdout
 
 
 # ---- fuzzing: the trace is untrusted input --------------------------------------------------

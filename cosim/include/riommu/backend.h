@@ -32,7 +32,8 @@ typedef struct riommu_backend_caps {
     uint32_t max_dma_len;/* largest single DMA in bytes (0 = no limit) */
     const uint32_t *device_ids; /* device IDs that can issue DMA ... */
     unsigned n_device_ids;      /* ... (0: any device_id) */
-    bool reports_pa;     /* riommu_response.pa and range_size are observed */
+    bool reports_pa;     /* riommu_response.pa is observed */
+    bool reports_range;  /* riommu_response.range_size is observed */
     bool reports_cause;  /* a faulting DMA reports its cause (else only that
                             it failed: status FAULT, cause 0) */
     bool events;         /* reports IOMMU-originated writes (events op) */
@@ -82,6 +83,9 @@ typedef struct riommu_backend_ops {
     size_t (*events)(void *ctx, riommu_event *out, size_t max);
     /* Release everything (processes included). */
     void (*destroy)(void *ctx);
+    /* Optional: why the last failed op failed ("" if unknown); the string
+     * lives until the next op. The engine puts it in BACKEND_ERROR records. */
+    const char *(*last_error)(void *ctx);
 } riommu_backend_ops;
 
 #ifdef __cplusplus

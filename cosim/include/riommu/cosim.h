@@ -54,6 +54,9 @@ typedef struct riommu_mismatch {
     uint64_t cycle;       /* the engine's clock (microseconds of simulated time) */
     bool waived;
     char waiver[48];      /* name of the waiver rule, when waived */
+    uint64_t repeats;     /* further identical records coalesced into this one
+                             (same kind, backend, where, addr, values, waiver,
+                             one right after the other: a polling loop) */
 } riommu_mismatch;
 
 typedef struct riommu_cosim riommu_cosim;
@@ -80,6 +83,12 @@ riommu_drv_heap riommu_cosim_heap(riommu_cosim *c);
  * any) is waived under `name`. Returns false when the table is full. */
 bool riommu_cosim_add_waiver(riommu_cosim *c, const char *name, const char *backend_name,
                              riommu_mm_kind kind, const char *where_substr);
+
+/* The same, waiving only differences confined to `mask`: a record is waived
+ * when (expected ^ actual) & ~mask is 0 (e.g. capability bits a model does
+ * not implement); mask ~0 is riommu_cosim_add_waiver. */
+bool riommu_cosim_add_waiver_mask(riommu_cosim *c, const char *name, const char *backend_name,
+                                  riommu_mm_kind kind, const char *where_substr, uint64_t mask);
 
 /* Name a region of driver memory (e.g. the fault queue, `stride` 32, name
  * "fault-record"): a memory record (mem-consumed, mem-final) inside it has
@@ -123,7 +132,10 @@ void riommu_cosim_expect_failed(riommu_cosim *c, const char *what, uint64_t expe
 /* Final memory comparison of every driver allocation (rule 5). */
 void riommu_cosim_finish(riommu_cosim *c);
 
-/* Records so far; counts of unwaived and waived mismatches. */
+/* Records so far; counts of unwaived and waived mismatches. A record that
+ * repeats the one before it exactly is coalesced into it (its `repeats`
+ * grows) and not counted again: a driver polling a register that differs
+ * gives one mismatch, not one per poll. */
 const riommu_mismatch *riommu_cosim_mismatches(const riommu_cosim *c, size_t *n);
 void riommu_cosim_counts(const riommu_cosim *c, uint64_t *unwaived, uint64_t *waived);
 /* True once stop_at_first tripped. */

@@ -11,7 +11,8 @@
  *     -device loader,file=<tmp wfi loop>,addr=0x80000000
  *     -icount shift=0,sleep=off
  *     -device riscv-iommu-pci,addr=01.0
- *     -device edu,addr=02.0,dma_mask=0xffffffffffffffff  (one per edu)
+ *     -device edu,addr=SS.0,dma_mask=0xffffffffffffffff  (one per edu,
+ *                                    slots 02, 03, ... or cfg.edu_slots)
  *     -trace riscv_iommu_dma -trace riscv_iommu_flt [-trace <cfg.trace>]
  *     -D /dev/fd/3 [extra args]
  *
@@ -51,7 +52,7 @@
  *   QEMU traces every translation of the edu's DMA with the address it
  *   produced. rsp->pa is that address for the request's first byte.
  *   range_size, permissions, PBMT, QoS IDs, cycles and IOTLB hit are not
- *   observed (0); since range_size is not, caps.reports_pa = false.
+ *   observed (0): caps.reports_pa = true, caps.reports_range = false.
  * - Status and cause: observed. Success is a traced translation. A fault
  *   is a new fault-queue record (cause and DID decoded, rsp->recorded =
  *   true); a fault QEMU did not record has its cause from QEMU's
@@ -124,7 +125,7 @@
 extern "C" {
 #endif
 
-#define RIOMMU_QEMU_MAX_EDU 16u
+#define RIOMMU_QEMU_MAX_EDU 30u
 
 typedef struct riommu_qemu_config {
     /* QEMU binary; a name without '/' is looked up on PATH.
@@ -132,9 +133,13 @@ typedef struct riommu_qemu_config {
     const char *qemu_path;
     /* Guest RAM at 0x80000000, in MiB (default 512; at least 2). */
     unsigned ram_mib;
-    /* edu DMA engines on bus 0 at 02.0, 03.0, ... (default 2, 1..16);
+    /* edu DMA engines on bus 0 at 02.0, 03.0, ... (default 2, 1..30);
      * their device IDs are devfn = slot << 3 (0x10, 0x18, ...). */
     unsigned n_edu;
+    /* Or the slots to put them in: edu_slots[0..n_edu-1], each 2..31 and
+     * distinct (slot 1 is the IOMMU), so that the device IDs a scenario
+     * uses exist; NULL for 2, 3, ... */
+    const uint8_t *edu_slots;
     /* Longest wait for one qtest reply, in ms (default 5000). */
     unsigned reply_timeout_ms;
     /* Longest wait for QEMU's first reply after exec, in ms
@@ -153,6 +158,18 @@ typedef struct riommu_qemu_config {
 
 /* The defaults above. */
 riommu_qemu_config riommu_qemu_config_default(void);
+
+/*
+ * Make *cfg (start from riommu_config_default) the model configuration
+ * whose implementation-defined choices are QEMU 10.0 riscv-iommu-pci's, as
+ * far as the model implements them: the reference of a model,qemu run.
+ * capabilities: QEMU's value without what the model does not implement
+ * (Sv32x4-Sv57x4, MSI_MRIF, ATS, PD8; see docs/divergences/qemu-10.0.md
+ * "model limitations"), i.e. Sv32-Sv57, MSI_FLAT, HPM, DBG, IGS=MSI,
+ * PAS=56; queues up to 2^32 entries; 31 HPM counters; register side
+ * effects within the MMIO access (synchronous).
+ */
+void riommu_qemu_model_config(riommu_config *cfg);
 
 /*
  * Start QEMU and fill `out` with a backend (name "qemu") driving it; the

@@ -43,25 +43,34 @@ void riommu_report_junit(FILE *out, const char *suite, const riommu_report_case 
 
 typedef struct riommu_waiver_rule {
     char name[48];
-    char backend[24];
+    char backend[64];
     riommu_mm_kind kind;   /* RIOMMU_MM_KIND_COUNT: any kind */
     char where[48];        /* substring of the record's `where`; "" = any */
+    uint64_t mask;         /* only differences within these bits (~0: any) */
+    char scenario[96];     /* substring of the case (scenario file) name; "" = any */
     char spec[96];         /* the spec section that justifies it (required) */
     char reason[200];      /* why (required) */
 } riommu_waiver_rule;
 
 /*
  * Parse a waiver file: one rule per line,
- *   NAME backend=B kind=K [where="..."] spec="..." reason="..."
- * with `#` comments and blank lines. K is a riommu_mm_kind_name or "any".
+ *   NAME backend=B kind=K [where="..."] [mask=0xM] [scenario="..."]
+ *        spec="..." reason="..."
+ * with `#` comments and blank lines. K is a riommu_mm_kind_name or "any";
+ * mask waives only differences within its bits; scenario restricts the
+ * rule to cases whose name contains it.
  * Returns the number of rules (>= 0) written to out[0..max-1], or -1 with
  * "file:line: message" in err.
  */
 int riommu_waivers_parse(const char *path, riommu_waiver_rule *out, size_t max, char *err,
                          size_t errlen);
 
-/* Install rules into an engine; returns false if its table is full. */
+/* Install rules into an engine; returns false if its table is full.
+ * riommu_waivers_apply_for installs only the rules whose `scenario` is
+ * empty or contains in `case_name` (NULL: every rule). */
 bool riommu_waivers_apply(riommu_cosim *c, const riommu_waiver_rule *r, size_t n);
+bool riommu_waivers_apply_for(riommu_cosim *c, const riommu_waiver_rule *r, size_t n,
+                              const char *case_name);
 
 /* Parse a kind name; RIOMMU_MM_KIND_COUNT for "any"; -1 if unknown. */
 int riommu_mm_kind_parse(const char *s);

@@ -209,6 +209,11 @@ typedef struct riommu_config {
     bool synchronous;           /* true: register side effects (BUSY, queue
                                    on/off, command execution) complete within
                                    the MMIO access, as QEMU does; default false */
+    bool qb_write_clears_index; /* a cqb/fqb/pqb write sets the whole of cqt/
+                                   fqh/pqh (and cqh/fqt/pqt) to 0, as QEMU
+                                   does; false: bits below LOG2SZ keep their
+                                   value (both allowed: "valid but otherwise
+                                   UNSPECIFIED"); default false */
     uint32_t seed;              /* PRNG seed for RANDOM replacement */
     uint32_t defects;           /* riommu_defect bits; 0 (correct) by default */
 

@@ -1,0 +1,124 @@
+/*
+ * batch.c - many programs, one verdict (batch.h).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "batch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cases.h"
+#include "report.h"
+#include "riommu/report.h"
+
+struct batch {
+    run_options *ro;
+    batch_opts o;
+    report_text rt;
+    cases cs;              /* one per co-simulated program */
+    const char *reproduce; /* of the running program, or NULL */
+    uint64_t programs, mism, waived, skipped;
+};
+
+static void cosim_done(void *ctx, const scn_program *p, const run_cosim_result *res)
+{
+    batch *b = ctx;
+    const char *list = b->o.backends ? b->o.backends : "";
+    if (b->reproduce) {
+        cases_add(&b->cs, p->file, list, b->reproduce, res->c, res->skipped, res->note);
+        return;
+    }
+    const char *w = b->o.waivers;
+    size_t rl = strlen(list) + strlen(p->file) + (w ? strlen(w) : 0) + 64;
+    char *repro = malloc(rl);
+    if (repro)
+        snprintf(repro, rl, "riommu run --backends %s%s%s %s", list, w ? " --waivers " : "",
+                 w ? w : "", p->file);
+    cases_add(&b->cs, p->file, list, repro, res->c, res->skipped, res->note);
+    free(repro);
+}
+
+batch *batch_create(run_options *ro, const batch_opts *o)
+{
+    batch *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->ro = ro;
+    b->o = *o;
+    cases_init(&b->cs, ro->backends, ro->nbackends);
+    b->cs.max_lines = o->max_lines;
+    b->cs.report_file = o->report != NULL;
+    if (ro->nbackends) {
+        ro->cosim_done = cosim_done;
+        ro->cosim_ctx = b;
+    }
+    b->rt.out = stdout;
+    b->rt.quiet = o->quiet;
+    b->rt.summary = o->summary;
+    b->rt.failures_only = o->failures_only;
+    b->rt.max_mismatches = o->max_lines;
+    return b;
+}
+
+int batch_run(batch *b, const scn_program *p, const char *title, const char *reproduce,
+              run_summary *sum)
+{
+    b->rt.title = title;
+    b->reproduce = reproduce;
+    if (b->programs && !b->o.quiet)
+        fputc('\n', stdout);
+    run_sink sink = report_text_sink(&b->rt);
+    char err[256];
+    cases_start(&b->cs);
+    bool ok = run_program(p, b->ro, &sink, sum, err, sizeof err);
+    b->reproduce = NULL;
+    if (!ok) {
+        fflush(stdout);
+        fprintf(stderr, "%s: cannot run: %s\n", p->file, err);
+        return 2;
+    }
+    b->programs++;
+    b->mism += sum->mismatches;
+    b->waived += sum->waived;
+    b->skipped += sum->skipped;
+    return sum->mismatches ? 1 : 0;
+}
+
+void batch_counts(const batch *b, uint64_t *programs, uint64_t *mismatches, uint64_t *waived,
+                  uint64_t *skipped)
+{
+    *programs = b->programs;
+    *mismatches = b->mism;
+    *waived = b->waived;
+    *skipped = b->skipped;
+}
+
+int batch_finish(batch *b)
+{
+    if (b->cs.oom) {
+        fprintf(stderr, "%s: out of memory\n", b->o.command);
+        return 2;
+    }
+    if (b->o.report &&
+        !cases_write(&b->cs, b->o.report, "report", b->o.command, false, b->o.command))
+        return 2;
+    if (b->o.junit &&
+        !cases_write(&b->cs, b->o.junit, "JUnit file", b->o.command, true, b->o.command))
+        return 2;
+    if (!b->o.quiet)
+        fputc('\n', stdout);
+    report_final_line(stdout, b->mism, b->waived, b->skipped);
+    fflush(stdout);
+    return b->mism ? 1 : 0;
+}
+
+void batch_destroy(batch *b)
+{
+    if (!b)
+        return;
+    cases_free(&b->cs);
+    report_text_free(&b->rt);
+    free(b);
+}
