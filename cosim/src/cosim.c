@@ -376,6 +376,13 @@ static bool never_compared(uint32_t off)
            (off >= RIOMMU_REG_IOHPMCYCLES && off < RIOMMU_REG_IOHPMEVT(1));
 }
 
+riommu_cosim_reg_rule riommu_cosim_reg_rule_of(uint32_t off)
+{
+    if (never_compared(off))
+        return RIOMMU_COSIM_REG_NEVER;
+    return time_dependent(off) ? RIOMMU_COSIM_REG_SETTLED : RIOMMU_COSIM_REG_AT_ONCE;
+}
+
 static uint64_t mmio_read(riommu_cosim *c, uint32_t off, unsigned size)
 {
     if (time_dependent(off))
@@ -509,6 +516,11 @@ static void s_delay(void *ctx, uint32_t us)
 }
 
 static uint64_t s_now(void *ctx) { return ((riommu_cosim *)ctx)->now_us; }
+
+uint8_t *riommu_cosim_cpu(riommu_cosim *c, uint64_t pa, size_t len)
+{
+    return dmamem_cpu(c->dm, pa, len);
+}
 
 static void *h_zalloc(void *ctx, size_t n)
 {

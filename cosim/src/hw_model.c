@@ -113,6 +113,11 @@ static void hw_sync_for_cpu(void *ctx, uint64_t pa, size_t len)
     h->st.consumes++;
 }
 
+uint8_t *riommu_hwm_cpu(riommu_hwm *h, uint64_t pa, size_t len)
+{
+    return dmamem_cpu(h->dm, pa, len);
+}
+
 static void *heap_phys_to_virt(void *ctx, uint64_t pa)
 {
     riommu_hwm *h = ctx;

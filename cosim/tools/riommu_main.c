@@ -3,8 +3,10 @@
  * dispatch only.
  *
  *   riommu run [OPTIONS] [SCENARIO...]   scenarios through the reference driver on the model
+ *   riommu replay TRACE [OPTIONS]        a trace of `run --trace FILE` on any backends
  *   riommu demo                          the built-in default scenario (alias of `run`)
  *   riommu random --seeds A-B [...]      constrained-random scenarios (randgen.h)
+ *   riommu shrink SCENARIO [OPTIONS]     a failing scenario cut down (shrink.h)
  *   riommu decode KIND HEX...            name every field of a value
  *   riommu --help | help [COMMAND]       usage
  *
@@ -24,6 +26,7 @@
 #include "decode.h"
 #include "default_scenario.h"
 #include "randgen.h"
+#include "replay.h"
 #include "report.h"
 #include "riommu/report.h"
 #include "run.h"
@@ -44,6 +47,10 @@ static void usage(FILE *o)
           "             identity device, two paging domains, 4 KiB and 2 MiB pages,\n"
           "             DMA, a fault drained and decoded, unmap + invalidation, the\n"
           "             stale IOVA faulting, shutdown) and a summary\n"
+          "  replay TRACE [--backends LIST]\n"
+          "             replay a trace written by `riommu run --trace FILE` on the\n"
+          "             lockstep engine over LIST (default model), without the driver\n"
+          "             or the scenario (docs/trace.md)\n"
           "  demo       the built-in default scenario (same as `riommu run`)\n"
           "  random --seeds A-B [--backends LIST] [--profile NAME] [OPTIONS]\n"
           "             constrained-random scenarios, one per seed, with exact\n"
@@ -62,7 +69,7 @@ static void usage(FILE *o)
           "`riommu COMMAND --help` documents each command. The scenario language is\n"
           "documented in docs/scenarios.md.\n"
           "\n"
-          "The last line of `run` is 'mismatches: N, waived: W, skipped: S'.\n"
+          "The last line of `run`, `random` and `replay` is 'mismatches: N, waived: W, skipped: S'.\n"
           "exit status: 0 no mismatches, 1 mismatches, 2 usage or parse errors.\n",
           o);
 }
@@ -84,7 +91,12 @@ static void run_usage(FILE *o)
         "options:\n"
         "  -q, --quiet           only mismatches and one result line per scenario\n"
         "  --no-summary          no summary block\n"
-        "  --trace               print every shim operation (MMIO, publications, ...)\n"
+        "  --ops                 print every shim operation (MMIO, publications, ...)\n"
+        "                        under the step that made it\n"
+        "  --trace FILE          record every operation on the world (shim, device DMA,\n"
+        "                        steps, backdoor writes) with the reference's answers,\n"
+        "                        one section per scenario, for `riommu replay FILE`\n"
+        "                        (format: docs/trace.md)\n"
         "  -x, --stop-on-mismatch  stop a scenario at its first mismatch\n"
         "  --check               parse only: exit 0 if every scenario parses\n"
         "  --print-default       print the default scenario's text and exit\n"
@@ -162,7 +174,7 @@ static void demo_usage(FILE *o)
 /* ---- options of the commands that run scenarios ----------------------------------------------------- */
 
 typedef struct cosim_args {
-    const char *backends, *report, *junit, *waivers;
+    const char *backends, *report, *junit, *waivers, *trace;
 } cosim_args;
 
 /* One of the shared options at argv[*i] (advancing *i past its argument).
@@ -171,13 +183,13 @@ static int common_option(const char *cmd, int argc, char **argv, int *i, run_opt
                          cosim_args *ca)
 {
     const char *a = argv[*i];
-    if (!strcmp(a, "--trace")) {
-        ro->trace = true;
+    if (!strcmp(a, "--ops")) {
+        ro->ops = true;
     } else if (!strcmp(a, "-x") || !strcmp(a, "--stop-on-mismatch") ||
                !strcmp(a, "--stop-at-first")) {
         ro->stop_on_mismatch = true;
     } else if (!strcmp(a, "--backends") || !strcmp(a, "--report") || !strcmp(a, "--junit") ||
-               !strcmp(a, "--waivers")) {
+               !strcmp(a, "--waivers") || !strcmp(a, "--trace")) {
         if (*i + 1 >= argc) {
             fprintf(stderr, "riommu %s: %s needs an argument\n", cmd, a);
             return -1;
@@ -189,6 +201,8 @@ static int common_option(const char *cmd, int argc, char **argv, int *i, run_opt
             ca->report = v;
         else if (!strcmp(a, "--junit"))
             ca->junit = v;
+        else if (!strcmp(a, "--trace"))
+            ca->trace = v;
         else
             ca->waivers = v;
     } else {
@@ -231,6 +245,49 @@ static int setup_cosim(const char *cmd, const cosim_args *ca, run_options *ro,
         ro->nwaivers = (size_t)nr;
     }
     return -1;
+}
+
+/* --trace FILE: open the trace writer into ro->trace (*tf the file).
+ * Returns -1 when fine or there is no --trace, else 2 after a message. */
+static int trace_open(const char *cmd, const cosim_args *ca, run_options *ro, FILE **tf)
+{
+    *tf = NULL;
+    if (!ca->trace)
+        return -1;
+    size_t tl = strlen(ca->trace);
+    if (tl >= 4 && !strcmp(ca->trace + tl - 4, ".scn")) {
+        /* `--trace` used to be a flag: never overwrite a scenario with a trace */
+        fprintf(stderr, "riommu %s: --trace FILE: '%s' looks like a scenario (printing the "
+                        "shim operations is --ops)\n", cmd, ca->trace);
+        return 2;
+    }
+    *tf = fopen(ca->trace, "w");
+    ro->trace = *tf ? riommu_trace_writer_create(*tf) : NULL;
+    if (!ro->trace) {
+        fprintf(stderr, "riommu %s: cannot write trace '%s'\n", cmd, ca->trace);
+        if (*tf)
+            fclose(*tf);
+        *tf = NULL;
+        return 2;
+    }
+    return -1;
+}
+
+/* Finish the trace trace_open started; 2 after a message when it is
+ * incomplete, else `status`. */
+static int trace_close(const char *cmd, const cosim_args *ca, run_options *ro, FILE *tf,
+                       int status)
+{
+    if (!ro->trace)
+        return status;
+    bool ok = riommu_trace_writer_destroy(ro->trace);
+    ro->trace = NULL;
+    if (fclose(tf) != 0 || !ok) {
+        fprintf(stderr, "riommu %s: the trace '%s' is incomplete (write error or an operation "
+                        "a trace cannot hold)\n", cmd, ca->trace);
+        return 2;
+    }
+    return status;
 }
 
 /* ---- riommu run ------------------------------------------------------------------------------- */
@@ -394,8 +451,12 @@ static int cmd_run(int argc, char **argv, bool demo)
     riommu_waiver_rule *rules = NULL;
     if (status < 0)
         status = setup_cosim("run", &ca, &ro, specs, &rules);
+    FILE *tf = NULL;
+    if (status < 0 && !check_only)
+        status = trace_open("run", &ca, &ro, &tf);
     if (status < 0)
         status = run_default_or_files(files, nfiles, &ro, quiet, summary, check_only, &ca);
+    status = trace_close("run", &ca, &ro, tf, status);
     free(rules);
     free(files);
     return status;
@@ -446,7 +507,9 @@ static void random_usage(FILE *o)
         "  --junit FILE.xml      a JUnit XML suite, one <testcase> per seed\n"
         "  --waivers FILE        waive documented differences (docs/cosim.md)\n"
         "  -x, --stop-at-first   stop a seed at its first unwaived mismatch\n"
-        "  --trace               with -v: every shim operation\n"
+        "  --ops                 with -v: every shim operation\n"
+        "  --trace FILE          write a trace (docs/trace.md), one section per seed,\n"
+        "                        for `riommu replay FILE`\n"
         "  --print SEED          print the seed's scenario text and exit (save it and\n"
         "                        run it with `riommu run`, or cut it down by hand)\n"
         "  --list-defects        the names of the model's test-only defects\n"
@@ -757,8 +820,12 @@ static int cmd_random(int argc, char **argv)
             }
         }
     }
+    FILE *tf = NULL;
+    if (status < 0)
+        status = trace_open("random", &ca, &ro, &tf);
     if (status < 0)
         status = random_seeds(&ra, &t, &ro, &ca);
+    status = trace_close("random", &ca, &ro, tf, status);
     free(rules);
     fflush(stdout);
     return status;
@@ -782,6 +849,8 @@ int main(int argc, char **argv)
         }
         if (!strcmp(argv[2], "run"))
             run_usage(stdout);
+        else if (!strcmp(argv[2], "replay"))
+            replay_usage(stdout);
         else if (!strcmp(argv[2], "demo"))
             demo_usage(stdout);
         else if (!strcmp(argv[2], "random"))
@@ -798,6 +867,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1, false);
+    if (!strcmp(cmd, "replay"))
+        return replay_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "demo"))
         return cmd_run(argc - 1, argv + 1, true);
     if (!strcmp(cmd, "shrink"))

@@ -27,6 +27,8 @@
 #include "riommu/memhost.h"
 #include "riommu/model_backend.h"
 #include "riommu/qemu_backend.h"
+#include "scn_config.h"
+#include "world.h"
 
 #define RING_CAP 4096u
 
@@ -79,7 +81,10 @@ typedef struct runner {
     const riommu_backend_ops *ref;
     uint64_t cskipped;
     char cnote[256];
-    riommu_config refcfg;  /* the reference model's configuration */
+    /* the model backends' configuration: the program's, with QEMU's
+     * parameters when a qemu backend runs it */
+    riommu_config refcfg;
+    uint64_t dma_base, dma_size; /* the driver's allocation window */
 } runner;
 
 /* ---- tracked heap -------------------------------------------------------- */
@@ -229,20 +234,9 @@ static void fatal(runner *r, const scn_step *s, const char *fmt, ...)
 
 /* ---- world ---------------------------------------------------------------------------- */
 
-/* model2: same functions, other cache geometry, replacement and timing. */
-static void model2_config(riommu_config *c)
+static uint8_t *hwm_bytes(void *ctx, uint64_t pa, size_t len)
 {
-    c->iotlb.entries = 4;
-    c->iotlb.assoc = 2;
-    c->iotlb.policy = RIOMMU_REPL_FIFO;
-    c->ddtc.entries = 2;
-    c->ddtc.assoc = 1;
-    c->ddtc.policy = RIOMMU_REPL_FIFO;
-    c->walkc.enable = false;
-    c->timing.mem_lat = 3;
-    c->timing.cmd_lat = 40;
-    c->timing.ddtp_busy = 100;
-    c->timing.qcsr_busy = 0;
+    return riommu_hwm_cpu(ctx, pa, len);
 }
 
 /* The bus 0 slots of the edu devices a qemu backend needs for `p`: 02 and
@@ -323,99 +317,52 @@ static bool qemu_applicable(const scn_program *p, char *why, size_t len)
     return true;
 }
 
-static bool build_cosim(runner *r, char *err, size_t errlen)
+static uint8_t *cosim_bytes(void *ctx, uint64_t pa, size_t len)
 {
-    riommu_backend_ops be[RUN_MAX_BACKENDS];
-    unsigned n = 0;
-    bool qemu = false, qemu_na = false;
+    return riommu_cosim_cpu(ctx, pa, len);
+}
+
+/* --trace FILE: open the program's section (its model configuration, the
+ * world and the DMA window) and put the recording shim in front of `inner`. */
+static bool trace_begin(runner *r, riommu_hw_ops *inner, char *err, size_t errlen)
+{
+    riommu_trace_writer *tw = r->o->trace;
+    char cfg[SCN_CONFIG_MAX_LINES][SCN_CONFIG_LINE];
+    const char *lines[SCN_CONFIG_MAX_LINES];
     char e[200];
-    /* With QEMU in the list the models take its implementation-defined
-     * parameters (riommu_qemu_model_config) when the program can run on
-     * it; a program that cannot leaves QEMU out. */
-    riommu_config base = r->p->model;
-    for (unsigned i = 0; i < r->o->nbackends && i < RUN_MAX_BACKENDS; i++) {
-        if (r->o->backends[i].kind != RUN_BE_QEMU)
-            continue;
-        char why[160];
-        if (qemu_applicable(r->p, why, sizeof why)) {
-            riommu_qemu_model_config(&base);
-        } else {
-            qemu_na = true;
-            r->cskipped++;
-            snprintf(r->cnote, sizeof r->cnote, "not run on %s: %s", r->o->backends[i].name,
-                     why);
-        }
-        break;
-    }
-    r->refcfg = base;
-    for (unsigned i = 0; i < r->o->nbackends && i < RUN_MAX_BACKENDS; i++) {
-        const run_backend_spec *sp = &r->o->backends[i];
-        int rc;
-        if (sp->kind == RUN_BE_QEMU) {
-            if (qemu_na)
-                continue;
-            riommu_qemu_config qc = riommu_qemu_config_default();
-            uint8_t slots[RIOMMU_QEMU_MAX_EDU];
-            qc.ram_mib = RUN_QEMU_RAM_MIB; /* the PAs scenarios map: 0x1_0000_0000... */
-            qc.n_edu = qemu_edu_slots(r->p, slots);
-            qc.edu_slots = slots;
-            rc = riommu_qemu_backend_create(&qc, &be[n], e, sizeof e);
-            qemu = true;
-        } else {
-            riommu_config cfg = base;
-            if (sp->kind == RUN_BE_MODEL2)
-                model2_config(&cfg);
-            cfg.defects = sp->defects;
-            rc = riommu_model_backend_create(&cfg, sp->name, &be[n], e, sizeof e);
-        }
-        if (rc < 0) {
-            snprintf(err, errlen, "backend %s: %s", sp->name, e);
-            for (unsigned j = 0; j < n; j++)
-                be[j].destroy(be[j].ctx);
-            return false;
-        }
-        be[n].name = sp->name;
-        n++;
-    }
-    riommu_cosim_config cc;
-    riommu_cosim_config_default(&cc);
-    /* QEMU keeps its parked hart at 0x80000000-0x80000fff; `config qemu`
-     * gives every run of the scenario the same window. */
-    if (qemu || r->p->qemu_params)
-        cc.dma_base = RUN_QEMU_DMA_BASE;
-    cc.stop_at_first = r->o->stop_on_mismatch;
-    r->cs = riommu_cosim_create(be, n, &cc);
-    if (!r->cs) {
-        for (unsigned j = 0; j < n; j++)
-            be[j].destroy(be[j].ctx);
-        snprintf(err, errlen, "cannot create the co-simulation engine");
+    int n = scn_config_lines(&r->refcfg, cfg, e, sizeof e);
+    if (n < 0) {
+        snprintf(err, errlen, "cannot record a trace: %s", e);
         return false;
     }
-    if (!riommu_waivers_apply_for(r->cs, r->o->waivers, r->o->nwaivers, r->p->file)) {
-        snprintf(err, errlen, "too many waiver rules");
+    for (int i = 0; i < n; i++)
+        lines[i] = cfg[i];
+    char world[RUN_MAX_BACKENDS * 65] = "";
+    riommu_trace_cpu cpu;
+    if (r->cs) {
+        world_names(r->cs, world, sizeof world);
+        cpu.ctx = r->cs;
+        cpu.bytes = cosim_bytes;
+    } else {
+        cpu.ctx = r->hwm;
+        cpu.bytes = hwm_bytes;
+    }
+    riommu_trace_begin(tw, r->p->file, r->cs ? world : NULL, r->dma_base, r->dma_size, lines,
+                       (size_t)n);
+    *inner = riommu_trace_wrap(tw, inner, &cpu);
+    return true;
+}
+
+/* The driver's shim over `inner`: recorded with --trace FILE, MSI-X
+ * programmed through it (platform setup, scenario line 0), then printed
+ * with --ops. */
+static bool finish_shim(runner *r, riommu_hw_ops inner, char *err, size_t errlen)
+{
+    if (r->o->trace && !trace_begin(r, &inner, err, errlen))
         return false;
-    }
-    r->ref = riommu_cosim_backend(r->cs, 0);
-    r->m = riommu_model_backend_model(r->ref);
-    r->mem = riommu_model_backend_memhost(r->ref);
-    if (!r->m || !r->mem) {
-        snprintf(err, errlen, "the first backend (the reference) must be a model");
-        return false;
-    }
-    riommu_hw_ops inner = riommu_cosim_hw_ops(r->cs);
-    r->hwm_heap = riommu_cosim_heap(r->cs);
-    unsigned igs = (unsigned)RIOMMU_FIELD_GET(base.capabilities, RIOMMU_CAP_IGS);
-    if (igs != RIOMMU_IGS_WSI) {
-        /* what the PCI core does (riommu_hwm_setup_msi), through the engine */
-        unsigned nv = base.num_vectors < 4 ? base.num_vectors : 4;
-        for (unsigned v = 0; v < nv; v++) {
-            inner.write64(inner.ctx, RIOMMU_REG_MSI_ADDR(v), 0x7FFFF000ull + 4ull * v);
-            inner.write32(inner.ctx, RIOMMU_REG_MSI_DATA(v), v);
-            inner.write32(inner.ctx, RIOMMU_REG_MSI_VEC_CTL(v), 0);
-        }
-    }
+    world_setup_msi(&inner, &r->refcfg);
     r->ops = inner;
-    if (r->o->trace) {
+    if (r->o->ops) {
         r->tr = riommu_hw_trace_create(&inner, &r->hwm_heap, true);
         if (!r->tr) {
             snprintf(err, errlen, "out of memory");
@@ -424,6 +371,51 @@ static bool build_cosim(runner *r, char *err, size_t errlen)
         r->ops = riommu_hw_trace_ops(r->tr);
     }
     return true;
+}
+
+static bool build_cosim(runner *r, char *err, size_t errlen)
+{
+    world_params wp;
+    memset(&wp, 0, sizeof wp);
+    wp.backends = r->o->backends;
+    wp.nbackends = r->o->nbackends;
+    /* With QEMU in the list the models take its implementation-defined
+     * parameters (riommu_qemu_model_config) when the program can run on
+     * it; a program that cannot leaves QEMU out. */
+    bool qemu = world_has_qemu(r->o->backends, r->o->nbackends);
+    char why[160];
+    uint8_t slots[RIOMMU_QEMU_MAX_EDU];
+    r->refcfg = r->p->model;
+    if (qemu && qemu_applicable(r->p, why, sizeof why))
+        riommu_qemu_model_config(&r->refcfg);
+    else if (qemu)
+        wp.qemu_not_run = why;
+    wp.model = &r->refcfg;
+    if (qemu && !wp.qemu_not_run) {
+        wp.n_edu = qemu_edu_slots(r->p, slots);
+        wp.edu_slots = slots;
+    }
+    /* `config qemu` gives every run of the scenario the same window */
+    world_default_window((qemu && !wp.qemu_not_run) || r->p->qemu_params, &wp.dma_base,
+                         &wp.dma_size);
+    r->dma_base = wp.dma_base;
+    r->dma_size = wp.dma_size;
+    wp.stop_at_first = r->o->stop_on_mismatch;
+    wp.waivers = r->o->waivers;
+    wp.nwaivers = r->o->nwaivers;
+    wp.scenario = r->p->file;
+    r->cs = world_create(&wp, &r->cskipped, r->cnote, sizeof r->cnote, err, errlen);
+    if (!r->cs)
+        return false;
+    r->ref = riommu_cosim_backend(r->cs, 0);
+    r->m = riommu_model_backend_model(r->ref);
+    r->mem = riommu_model_backend_memhost(r->ref);
+    if (!r->m || !r->mem) {
+        snprintf(err, errlen, "the first backend (the reference) must be a model");
+        return false;
+    }
+    r->hwm_heap = riommu_cosim_heap(r->cs);
+    return finish_shim(r, riommu_cosim_hw_ops(r->cs), err, errlen);
 }
 
 static bool build(runner *r, char *err, size_t errlen)
@@ -452,35 +444,23 @@ static bool build(runner *r, char *err, size_t errlen)
         return false;
     }
     riommu_host_ops host = memhost_ops(r->mem);
-    r->m = riommu_create(&r->p->model, &host, err, errlen);
+    r->refcfg = r->p->model;
+    r->m = riommu_create(&r->refcfg, &host, err, errlen);
     if (!r->m)
         return false;
     riommu_hwm_config hc;
     riommu_hwm_config_default(&hc);
     if (r->p->qemu_params) /* the driver's memory where a model,qemu run puts it */
         hc.dma_base = RUN_QEMU_DMA_BASE;
+    r->dma_base = hc.dma_base;
+    r->dma_size = hc.dma_size;
     r->hwm = riommu_hwm_create(r->m, r->mem, &hc);
     if (!r->hwm) {
         snprintf(err, errlen, "out of memory");
         return false;
     }
-    unsigned igs = (unsigned)RIOMMU_FIELD_GET(r->p->model.capabilities, RIOMMU_CAP_IGS);
-    if (igs != RIOMMU_IGS_WSI) {
-        unsigned n = r->p->model.num_vectors < 4 ? r->p->model.num_vectors : 4;
-        riommu_hwm_setup_msi(r->hwm, n);
-    }
-    riommu_hw_ops inner = riommu_hwm_ops(r->hwm);
     r->hwm_heap = riommu_hwm_heap(r->hwm);
-    r->ops = inner;
-    if (r->o->trace) {
-        r->tr = riommu_hw_trace_create(&inner, &r->hwm_heap, true);
-        if (!r->tr) {
-            snprintf(err, errlen, "out of memory");
-            return false;
-        }
-        r->ops = riommu_hw_trace_ops(r->tr);
-    }
-    return true;
+    return finish_shim(r, riommu_hwm_ops(r->hwm), err, errlen);
 }
 
 static void add_drv_stats(riommu_drv_stats *acc, const riommu_drv_stats *s)
@@ -724,6 +704,8 @@ static void do_dma(runner *r, const scn_step *s, run_step_report *rep)
         r->cskipped += riommu_cosim_dma(r->cs, &req, buf, &rep->rsp);
     else
         riommu_dma(r->m, &req, buf, &rep->rsp);
+    if (r->o->trace)
+        riommu_trace_dma(r->o->trace, &req, buf, &rep->rsp);
     const riommu_response *rsp = &rep->rsp;
     rep->data = buf;
     rep->len = d->access == RIOMMU_WRITE ? 0 : d->len;
@@ -875,14 +857,12 @@ static void mem_write(runner *r, uint64_t pa, unsigned width, uint64_t v)
     uint8_t b[8];
     for (unsigned i = 0; i < width; i++)
         b[i] = (uint8_t)(v >> (8 * i));
-    if (r->cs) { /* the CPU writes memory: every backend's image */
-        for (unsigned i = 0; i < riommu_cosim_backend_count(r->cs); i++) {
-            const riommu_backend_ops *b0 = riommu_cosim_backend(r->cs, i);
-            b0->mem_write(b0->ctx, pa, b, width);
-        }
-        return;
-    }
-    memhost_write(r->mem, pa, b, width);
+    if (r->o->trace)
+        riommu_trace_mem_write(r->o->trace, pa, b, width);
+    if (r->cs) /* the CPU writes memory: every backend's image */
+        world_mem_write(r->cs, pa, b, width);
+    else
+        memhost_write(r->mem, pa, b, width);
 }
 
 /* Overwrite the command at cqh with a no-op IOFENCE.C in the driver's ring
@@ -954,10 +934,13 @@ static void do_step(runner *r, const scn_step *s, uint32_t iter)
             rep.v[1] = riommu_drv_icvec(r->d);
             rep.v[2] = queue_entries(r->m, RIOMMU_REG_CQB);
             rep.v[3] = queue_entries(r->m, RIOMMU_REG_FQB);
-            if (r->cs) { /* memory records in the fault queue name the field */
+            if (r->cs || r->o->trace) { /* memory records in the fault queue name the field */
                 uint64_t fqb = riommu_peek_reg(r->m, RIOMMU_REG_FQB);
-                riommu_cosim_label(r->cs, RIOMMU_FIELD_GET(fqb, RIOMMU_QB_PPN) << 12,
-                                   32ull * rep.v[3], 32, "fault-record");
+                uint64_t pa = RIOMMU_FIELD_GET(fqb, RIOMMU_QB_PPN) << 12;
+                if (r->cs)
+                    riommu_cosim_label(r->cs, pa, 32ull * rep.v[3], 32, "fault-record");
+                if (r->o->trace)
+                    riommu_trace_label(r->o->trace, pa, 32ull * rep.v[3], 32, "fault-record");
             }
         }
         break;
@@ -1161,15 +1144,12 @@ static void do_step(runner *r, const scn_step *s, uint32_t iter)
         break;
     }
     case SCN_STEP:
-        if (r->cs) {
-            for (unsigned i = 0; i < riommu_cosim_backend_count(r->cs); i++) {
-                riommu *bm = riommu_model_backend_model(riommu_cosim_backend(r->cs, i));
-                if (bm)
-                    riommu_step(bm, s->a);
-            }
-        } else {
+        if (r->cs)
+            world_step(r->cs, s->a);
+        else
             riommu_step(r->m, s->a);
-        }
+        if (r->o->trace)
+            riommu_trace_step(r->o->trace, s->a);
         rep.v[0] = riommu_now(r->m);
         break;
     case SCN_SETTLE:
@@ -1177,6 +1157,8 @@ static void do_step(runner *r, const scn_step *s, uint32_t iter)
             riommu_cosim_settle(r->cs);
         else
             riommu_settle(r->m);
+        if (r->o->trace)
+            riommu_trace_settle(r->o->trace);
         rep.v[0] = riommu_now(r->m);
         break;
     case SCN_ECHO:
@@ -1263,6 +1245,8 @@ bool run_program(const scn_program *p, const run_options *o, const run_sink *sin
             r->sum.steps++;
             if (r->cs)
                 riommu_cosim_set_step(r->cs, s->line);
+            if (o->trace)
+                riommu_trace_at(o->trace, s->line);
             do_step(r, s, it);
             if (r->cs && riommu_cosim_stopped(r->cs)) {
                 r->stop = true;
@@ -1297,6 +1281,8 @@ bool run_program(const scn_program *p, const run_options *o, const run_sink *sin
             o->cosim_done(o->cosim_ctx, p, &res);
         }
     }
+    if (o->trace)
+        riommu_trace_end(o->trace);
     *out = r->sum;
     if (sink->end)
         sink->end(sink->ctx, p, out);

@@ -5,8 +5,9 @@
  * For each program it builds a fresh world: sparse memory (memhost), the
  * model, the model-backed hardware-access shim (hw_model.h; MSI-X programmed
  * the way the PCI core does when the model offers MSIs), optionally the
- * tracing wrapper, and a driver heap that tracks every object so nothing
- * leaks whatever order the scenario frees things in. Driver verbs go to
+ * trace recorder (--trace FILE, trace.h) and the printing wrapper (--ops),
+ * and a driver heap that tracks every object so nothing leaks whatever
+ * order the scenario frees things in. Driver verbs go to
  * libriommu-drv, raw MMIO through the shim, device DMA straight to the
  * model (the device side is not the driver's business), backdoor reads
  * (mem, dc, pte) to the model's memory.
@@ -31,6 +32,7 @@
 #include "riommu/hw_trace.h"
 #include "riommu/report.h"
 #include "riommu/riommu.h"
+#include "riommu/trace.h"
 #include "scenario.h"
 
 /* A program stops (as a failed step) once the model clock passes this
@@ -47,11 +49,7 @@ typedef enum run_backend_kind {
 
 #define RUN_MAX_BACKENDS 8
 
-/* With a qemu backend the runner creates one edu DMA engine on PCI bus 0
- * for every device ID the program issues DMA from that bus 0 slot can
- * have (function 0 of slots 2..31: 0x10, 0x18, ..., 0xF8), plus 0x10 and
- * 0x18. True when `device_id` is such an ID. */
-/* QEMU's guest RAM in such a run: device DMA can reach only
+/* QEMU's guest RAM in a run with a qemu backend: device DMA can reach only
  * [RUN_QEMU_RAM_BASE, RUN_QEMU_RAM_END); the first MiB is QEMU's parked
  * hart and the driver's window. */
 #define RUN_QEMU_RAM_MIB 8192u
@@ -61,6 +59,10 @@ typedef enum run_backend_kind {
  * scenario with `config qemu`): above QEMU's parked hart. */
 #define RUN_QEMU_DMA_BASE 0x80100000ull
 
+/* With a qemu backend the runner creates one edu DMA engine on PCI bus 0
+ * for every device ID the program issues DMA from that bus 0 slot can
+ * have (function 0 of slots 2..31: 0x10, 0x18, ..., 0xF8), plus 0x10 and
+ * 0x18. True when `device_id` is such an ID. */
 static inline bool run_qemu_device_id_ok(uint32_t device_id)
 {
     return (device_id & 7u) == 0 && device_id >= 0x10u && device_id <= 0xF8u;
@@ -86,7 +88,11 @@ typedef struct run_cosim_result {
 } run_cosim_result;
 
 typedef struct run_options {
-    bool trace;            /* record every shim operation, hand them to sink->trace */
+    bool ops;              /* record every shim operation, hand them to sink->trace */
+    /* Write each program as a trace section (docs/trace.md) to this
+     * writer, or NULL: every shim operation, device DMA, step, settle and
+     * backdoor write, with the reference's answers. */
+    riommu_trace_writer *trace;
     bool stop_on_mismatch; /* stop the program at its first mismatch */
     /* Co-simulation: nbackends == 0 runs on the embedded model (as without
      * --backends); otherwise the driver runs on the lockstep engine over

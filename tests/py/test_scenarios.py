@@ -198,10 +198,10 @@ def test_print_default_round_trips(run_riommu, riommu_input):
     assert _last_line(result) == CLEAN, _describe(result)
 
 
-def test_trace_shows_shim_operations(run_riommu):
-    """`--trace` prints the driver's shim operations (MMIO with register
+def test_ops_shows_shim_operations(run_riommu):
+    """`--ops` prints the driver's shim operations (MMIO with register
     names, publications) under the steps."""
-    result = run_riommu("run", "--trace", str(GOOD[0]))
+    result = run_riommu("run", "--ops", str(GOOD[0]))
     assert result.returncode == 0, _describe(result)
     assert "w64 ddtp" in result.stdout and "publish 0x" in result.stdout, _describe(result)
 

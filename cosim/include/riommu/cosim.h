@@ -108,6 +108,20 @@ void riommu_cosim_set_step(riommu_cosim *c, uint64_t step);
 unsigned riommu_cosim_dma(riommu_cosim *c, const riommu_request *req, void *buf,
                           riommu_response *rsp);
 
+/* The driver's CPU bytes of [pa, pa+len): non-NULL only when the range
+ * lies inside one allocation or mapping made through the engine's shim
+ * (the range sync_to_device/sync_for_cpu act on). A replay writes recorded
+ * publications through it. */
+uint8_t *riommu_cosim_cpu(riommu_cosim *c, uint64_t pa, size_t len);
+
+/* How rule 2 treats a register read at `off`. */
+typedef enum riommu_cosim_reg_rule {
+    RIOMMU_COSIM_REG_AT_ONCE = 0, /* compared at once */
+    RIOMMU_COSIM_REG_SETTLED,     /* time-dependent: every backend settled first */
+    RIOMMU_COSIM_REG_NEVER        /* HPM counters: never compared */
+} riommu_cosim_reg_rule;
+riommu_cosim_reg_rule riommu_cosim_reg_rule_of(uint32_t off);
+
 /* Settle every backend and compare the event streams. */
 void riommu_cosim_settle(riommu_cosim *c);
 

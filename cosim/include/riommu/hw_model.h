@@ -44,6 +44,11 @@ void riommu_hwm_destroy(riommu_hwm *h);
 riommu_hw_ops riommu_hwm_ops(riommu_hwm *h);
 riommu_drv_heap riommu_hwm_heap(riommu_hwm *h);
 
+/* The driver's CPU bytes of [pa, pa+len) when the range lies inside one
+ * allocation or mapping (what sync_to_device/sync_for_cpu act on), else
+ * NULL. */
+uint8_t *riommu_hwm_cpu(riommu_hwm *h, uint64_t pa, size_t len);
+
 /* What the PCI core does for the IOMMU's MSI-X table: vector v gets
  * address msi_page + 4v and data v, unmasked, for v < n. */
 void riommu_hwm_setup_msi(riommu_hwm *h, unsigned n);

@@ -2,7 +2,8 @@
  * hw_trace.h - a riommu_hw_ops wrapper that records every shim operation
  * (MMIO with values, allocations, publications with their first 16 bytes,
  * consumptions, delays, interrupt polls) in order, and forwards it.
- * Tests assert driver sequences on it; traces and replay build on it.
+ * Tests assert driver sequences on it and `riommu run --ops` prints it.
+ * Trace files with every byte, for `riommu replay`, are trace.h's.
  */
 #ifndef RIOMMU_HW_TRACE_H
 #define RIOMMU_HW_TRACE_H

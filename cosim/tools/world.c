@@ -1,0 +1,158 @@
+/*
+ * world.c - the co-simulated world (world.h).
+ */
+#include "world.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "riommu/model_backend.h"
+#include "riommu/qemu_backend.h"
+
+/* model2: same functions, other cache geometry, replacement and timing. */
+static void model2_config(riommu_config *c)
+{
+    c->iotlb.entries = 4;
+    c->iotlb.assoc = 2;
+    c->iotlb.policy = RIOMMU_REPL_FIFO;
+    c->ddtc.entries = 2;
+    c->ddtc.assoc = 1;
+    c->ddtc.policy = RIOMMU_REPL_FIFO;
+    c->walkc.enable = false;
+    c->timing.mem_lat = 3;
+    c->timing.cmd_lat = 40;
+    c->timing.ddtp_busy = 100;
+    c->timing.qcsr_busy = 0;
+}
+
+bool world_has_qemu(const run_backend_spec *b, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (b[i].kind == RUN_BE_QEMU)
+            return true;
+    return false;
+}
+
+void world_default_window(bool qemu, uint64_t *base, uint64_t *size)
+{
+    riommu_cosim_config cc;
+    riommu_cosim_config_default(&cc);
+    *base = qemu ? RUN_QEMU_DMA_BASE : cc.dma_base;
+    *size = cc.dma_size;
+}
+
+riommu_cosim *world_create(const world_params *p, uint64_t *skipped, char *note,
+                           size_t notelen, char *err, size_t errlen)
+{
+    riommu_backend_ops be[RUN_MAX_BACKENDS];
+    unsigned n = 0;
+    char e[200];
+    bool left_out = false;
+    bool qemu = world_has_qemu(p->backends, p->nbackends) && !p->qemu_not_run;
+    riommu_cosim_config cc;
+    riommu_cosim_config_default(&cc);
+    if (p->dma_size) {
+        cc.dma_base = p->dma_base;
+        cc.dma_size = p->dma_size;
+    } else {
+        world_default_window(qemu, &cc.dma_base, &cc.dma_size);
+    }
+    /* QEMU keeps its parked hart at 0x80000000-0x80000fff */
+    if (qemu && cc.dma_base < RUN_QEMU_DMA_BASE && cc.dma_base + cc.dma_size > RUN_QEMU_RAM_BASE) {
+        snprintf(err, errlen,
+                 "the DMA window 0x%llx+0x%llx overlaps 0x80000000-0x800fffff, which QEMU "
+                 "reserves (record with a qemu backend in the list to get a window above it)",
+                 (unsigned long long)cc.dma_base, (unsigned long long)cc.dma_size);
+        return NULL;
+    }
+    for (unsigned i = 0; i < p->nbackends && i < RUN_MAX_BACKENDS; i++) {
+        const run_backend_spec *sp = &p->backends[i];
+        int rc;
+        if (sp->kind == RUN_BE_QEMU) {
+            if (p->qemu_not_run) {
+                if (!left_out) { /* once, however many qemu backends */
+                    size_t l = strlen(note);
+                    *skipped += 1;
+                    snprintf(note + l, notelen - l, "%snot run on %s: %s", l ? "; " : "",
+                             sp->name, p->qemu_not_run);
+                }
+                left_out = true;
+                continue;
+            }
+            riommu_qemu_config qc = riommu_qemu_config_default();
+            qc.ram_mib = RUN_QEMU_RAM_MIB; /* the PAs scenarios map: 0x1_0000_0000... */
+            if (p->n_edu) {
+                qc.n_edu = p->n_edu;
+                qc.edu_slots = p->edu_slots;
+            }
+            rc = riommu_qemu_backend_create(&qc, &be[n], e, sizeof e);
+        } else {
+            riommu_config cfg = *p->model;
+            if (sp->kind == RUN_BE_MODEL2)
+                model2_config(&cfg);
+            cfg.defects = sp->defects;
+            rc = riommu_model_backend_create(&cfg, sp->name, &be[n], e, sizeof e);
+        }
+        if (rc < 0) {
+            snprintf(err, errlen, "backend %s: %s", sp->name, e);
+            for (unsigned j = 0; j < n; j++)
+                be[j].destroy(be[j].ctx);
+            return NULL;
+        }
+        be[n].name = sp->name;
+        n++;
+    }
+    cc.stop_at_first = p->stop_at_first;
+    riommu_cosim *c = riommu_cosim_create(be, n, &cc);
+    if (!c) {
+        for (unsigned j = 0; j < n; j++)
+            be[j].destroy(be[j].ctx);
+        snprintf(err, errlen, "cannot create the co-simulation engine");
+        return NULL;
+    }
+    if (!riommu_waivers_apply_for(c, p->waivers, p->nwaivers, p->scenario)) {
+        riommu_cosim_destroy(c);
+        snprintf(err, errlen, "too many waiver rules");
+        return NULL;
+    }
+    return c;
+}
+
+void world_names(const riommu_cosim *c, char *out, size_t len)
+{
+    size_t l = 0;
+    out[0] = 0;
+    for (unsigned i = 0; i < riommu_cosim_backend_count(c) && l < len; i++)
+        l += (size_t)snprintf(out + l, len - l, "%s%s", i ? "," : "",
+                              riommu_cosim_backend_name(c, i));
+}
+
+void world_step(riommu_cosim *c, uint64_t cycles)
+{
+    for (unsigned i = 0; i < riommu_cosim_backend_count(c); i++) {
+        riommu *bm = riommu_model_backend_model(riommu_cosim_backend(c, i));
+        if (bm)
+            riommu_step(bm, cycles);
+    }
+}
+
+void world_mem_write(riommu_cosim *c, uint64_t pa, const void *buf, size_t len)
+{
+    for (unsigned i = 0; i < riommu_cosim_backend_count(c); i++) {
+        const riommu_backend_ops *b = riommu_cosim_backend(c, i);
+        b->mem_write(b->ctx, pa, buf, len);
+    }
+}
+
+void world_setup_msi(const riommu_hw_ops *ops, const riommu_config *model)
+{
+    unsigned igs = (unsigned)RIOMMU_FIELD_GET(model->capabilities, RIOMMU_CAP_IGS);
+    if (igs == RIOMMU_IGS_WSI)
+        return;
+    unsigned nv = model->num_vectors < 4 ? model->num_vectors : 4;
+    for (unsigned v = 0; v < nv; v++) {
+        ops->write64(ops->ctx, RIOMMU_REG_MSI_ADDR(v), 0x7FFFF000ull + 4ull * v);
+        ops->write32(ops->ctx, RIOMMU_REG_MSI_DATA(v), v);
+        ops->write32(ops->ctx, RIOMMU_REG_MSI_VEC_CTL(v), 0);
+    }
+}
