@@ -605,6 +605,12 @@ static void do_process(gen *g)
     }
     expect_events(g);
     emit(g, "expect no-events");
+    if (overflow && !g->t->fip_reassert) {
+        /* fqof is clear now: acknowledging fip again leaves it 0 on an
+         * IOMMU that re-raised it and on one that did not */
+        emit(g, "mmio write32 ipsr 0x2");
+        g->fip = false;
+    }
 }
 
 /* ---- translation as the IOMMU will do it ---------------------------------------- */
@@ -1740,6 +1746,8 @@ static void act_fence(gen *g)
 static void act_illegal(gen *g)
 {
     static const unsigned ops[] = {0, 5, 6, 7, 0x7f};
+    if (!g->t->illegal_cmds)
+        return;
     unsigned op = ops[below(&g->r, sizeof ops / sizeof ops[0])];
     emit(g, "cmd 0x%x 0x%llx", op, (unsigned long long)(rnext(&g->r) & 0xFFFF));
     g->st_illegal++;
@@ -1834,7 +1842,8 @@ static void init(gen *g)
  * Returns false when what follows is UNSPECIFIED: mainline's shutdown
  * writes ddtp Bare straight from a DDT mode, and regs "ddtp" leaves the
  * result of changing to Bare from anything but Off UNSPECIFIED (an IOMMU
- * may go on using cached contexts), so nothing may depend on it. */
+ * may go on using cached contexts), so nothing may depend on it. Also
+ * false for a target that must not see DMA in Off (dma_when_off). */
 static bool teardown(gen *g, bool shutdown)
 {
     emit(g, shutdown ? "shutdown" : "remove");
@@ -1859,7 +1868,7 @@ static bool teardown(gen *g, bool shutdown)
     g->nevs = 0;
     g->nrevisit = 0;
     g->nwrites = 0;
-    return !bare;
+    return !bare && g->t->dma_when_off;
 }
 
 /* ---- the model: config lines ----------------------------------------------------------- */
@@ -2165,6 +2174,9 @@ void randgen_target_model(randgen_target *t)
     t->clear_u = true;
     t->write_readonly = true;
     t->noncanonical = true;
+    t->illegal_cmds = true;
+    t->fip_reassert = true;
+    t->dma_when_off = true;
     t->max_dma_len = 65536;
     /* 4 GiB .. 1 TiB: above the driver's DMA window (0x80000000 + 256 MiB),
      * with 1 GiB- and 512 GiB-aligned room. */

@@ -73,6 +73,17 @@ typedef struct randgen_target {
                                   QEMU: docs/divergences #11 qemu-napot) */
     bool clear_u;              /* leaves with U cleared (`pte ... write`;
                                   QEMU: #15 qemu-ignores-u) */
+    bool fip_reassert;         /* ipsr.fip is set again while fqof stays 1
+                                  (the spec's level condition; QEMU: #17
+                                  qemu-fip-reassert does not): without it
+                                  the generator clears fip after an
+                                  overflow is handled, so both agree */
+    bool dma_when_off;         /* device DMA after teardown turned ddtp Off
+                                  (QEMU: #18 qemu-off-uses-cache translates
+                                  with cached contexts) */
+    bool illegal_cmds;         /* illegal commands and the cq-repair recovery
+                                  (QEMU: #16 qemu-cmd-ill-resume, pending
+                                  commands wait for the next cqt write) */
     bool noncanonical;         /* non-canonical IOVAs (QEMU: #14
                                   qemu-noncanonical translates them) */
     bool write_readonly;       /* device writes to read-only leaves (QEMU:
@@ -94,7 +105,8 @@ void randgen_target_model(randgen_target *t);
  * (qemu_backend.h): no config lines, DMA only from `ids` (edu devices,
  * which the caller keeps alive), reads and writes of at most 4 KiB without
  * pid/priv, PCI bus, data inside guest RAM above the driver's window, no
- * NAPOT leaves and no U-cleared leaves (documented QEMU divergences). */
+ * NAPOT leaves, U-cleared leaves, non-canonical IOVAs, writes to read-only
+ * leaves or illegal commands (documented QEMU divergences). */
 void randgen_target_qemu(randgen_target *t, const uint32_t *ids, unsigned n);
 
 /*
