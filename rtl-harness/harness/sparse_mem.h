@@ -1,0 +1,53 @@
+// sparse_mem.h - a byte-addressed memory image allocated in 4 KiB pages on
+// first write; unwritten bytes read as zero. Addresses are 64-bit.
+#ifndef RIOMMU_RTL_SPARSE_MEM_H
+#define RIOMMU_RTL_SPARSE_MEM_H
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
+
+namespace rh {
+
+class SparseMem {
+public:
+    void write(uint64_t addr, const void *buf, size_t len)
+    {
+        const uint8_t *b = static_cast<const uint8_t *>(buf);
+        for (size_t i = 0; i < len; i++)
+            page(addr + i)[(addr + i) & 0xfff] = b[i];
+    }
+    void read(uint64_t addr, void *buf, size_t len) const
+    {
+        uint8_t *b = static_cast<uint8_t *>(buf);
+        for (size_t i = 0; i < len; i++) {
+            auto it = pages_.find((addr + i) >> 12);
+            b[i] = it == pages_.end() ? 0 : it->second[(addr + i) & 0xfff];
+        }
+    }
+    uint64_t read64(uint64_t addr) const
+    {
+        uint8_t b[8];
+        read(addr, b, 8);
+        uint64_t v = 0;
+        for (int i = 7; i >= 0; i--)
+            v = (v << 8) | b[i];
+        return v;
+    }
+    size_t pages() const { return pages_.size(); }
+
+private:
+    std::array<uint8_t, 4096> &page(uint64_t addr)
+    {
+        auto it = pages_.find(addr >> 12);
+        if (it == pages_.end())
+            it = pages_.emplace(addr >> 12, std::array<uint8_t, 4096>{}).first;
+        return it->second;
+    }
+    std::unordered_map<uint64_t, std::array<uint8_t, 4096>> pages_;
+};
+
+} // namespace rh
+
+#endif
