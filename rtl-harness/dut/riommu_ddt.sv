@@ -1,3 +1,4 @@
+`include "riommu_pkg.svh"
 // riommu_ddt: locate a device context (iommu_data_structures.adoc, "Process
 // to locate the Device-context") and apply the configuration checks of
 // "Device-context configuration checks" that do not need a second stage or a

@@ -1,3 +1,4 @@
+`include "riommu_pkg.svh"
 // riommu_ddtc: device-directory-table cache (iommu_data_structures.adoc,
 // "Caching in-memory data structures"). Fully associative, ENTRIES entries
 // tagged by device_id, round-robin replacement. Only valid, well-formed

@@ -1,3 +1,4 @@
+`include "riommu_pkg.svh"
 // riommu_iotlb: IOTLB for first-stage translations (iommu_data_structures.adoc,
 // "Caching in-memory data structures"; iommu_in_memory_queues.adoc,
 // "IOTINVAL.VMA"). Fully associative, ENTRIES entries, round-robin

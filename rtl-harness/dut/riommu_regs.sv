@@ -1,3 +1,4 @@
+`include "riommu_pkg.svh"
 // riommu_regs: the memory-mapped register file (iommu_registers.adoc) behind
 // the AXI4 register port.
 //

@@ -1,6 +1,9 @@
 // riommu_pkg: register offsets, cause codes, command opcodes and small helpers
 // shared by the riommu RTL IOMMU (spec: iommu_registers.adoc,
 // iommu_in_memory_queues.adoc, iommu_data_structures.adoc).
+`ifndef RIOMMU_PKG_SVH
+`define RIOMMU_PKG_SVH
+// Included (not listed) by every module file, so any file order compiles.
 package riommu_pkg;
 
   // Register offsets (iommu_registers.adoc, "Register layout").
@@ -111,3 +114,4 @@ package riommu_pkg;
   endfunction
 
 endpackage
+`endif  // RIOMMU_PKG_SVH
