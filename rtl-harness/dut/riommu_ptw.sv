@@ -6,7 +6,8 @@
 //
 // The caller has already checked that va is canonical. done pulses with
 // cause = 0 and leaf valid, or a page fault (12/13/15) or access fault
-// (1/5/7: bus error, or a PTE address at or above 2^PAS).
+// (1/5/7: bus error, or a PTE address at or above 2^PAS). Svnapot 64 KiB
+// pages are supported; Svpbmt and Svrsw60t59b per capabilities.
 //
 // A and D: with capabilities.AMO_HWAD and DC.tc.SADE, a leaf with A = 0 (or a
 // write to a leaf with D = 0) is written back with the bits set; the AXI port
@@ -70,9 +71,12 @@ module riommu_ptw
   logic v, r, w, x, u, g, ac, di, is_leaf, rsvd, nl_bad, perm_bad, misal;
   assign {di, ac, g, u, x, w, r, v} = pte[7:0];
   assign is_leaf = r | x;
-  assign rsvd = (C_RSW ? (pte[58:54] != 5'd0) : (pte[60:54] != 7'd0)) || pte[63] ||
+  // Svnapot (mandatory, registers "capabilities"): N only on a 4 KiB leaf
+  // with PPN[3:0] = 1000b (64 KiB); the 4 KiB sub-page is what gets cached.
+  assign rsvd = (C_RSW ? (pte[58:54] != 5'd0) : (pte[60:54] != 7'd0)) ||
+                (pte[63] && (lvl != 3'd0 || pte[13:10] != 4'b1000)) ||
                 (C_PBMT ? (pte[62:61] == 2'b11) : (pte[62:61] != 2'b00));
-  assign nl_bad = !is_leaf && (u || ac || di || pte[62:61] != 2'b00);
+  assign nl_bad = !is_leaf && (u || ac || di || pte[63] || pte[62:61] != 2'b00);
   assign perm_bad = (ex_q ? !x : wr_q ? !w : !r) || (priv_q ? u : !u);
   assign misal = (lvl != 3'd0) &&
                  ((pte[53:10] & 44'((45'd1 << (9 * int'(lvl))) - 45'd1)) != 44'd0);
@@ -125,7 +129,7 @@ module riommu_ptw
               leaf.g     <= g_q | g;
               leaf.vpn   <= va_q[56:12];
               leaf.lvl   <= lvl;
-              leaf.ppn   <= pte[53:10];
+              leaf.ppn   <= pte[63] ? {pte[53:14], va_q[15:12]} : pte[53:10];
               leaf.r <= r; leaf.w <= w; leaf.x <= x; leaf.u <= u; leaf.d <= di;
               if (need_ad && C_HWAD && sade_q) begin
                 pte_new <= pte | 64'h40 | (wr_q ? 64'h80 : 64'h0);

@@ -69,6 +69,7 @@ module riommu_tb;
   assign m_mem_bid     = aw_id;
   assign m_mem_bresp   = (aw_addr >= 56'hF000_0000) ? 2'b10 : 2'b00;
   always @(posedge clk) begin
+    if ($test$plusargs("trace") && s_reg_awvalid && s_reg_awready) $display("%0t REGW %h sz%0d %h", $time, s_reg_awaddr, s_reg_awsize, s_reg_wdata);
     if ($test$plusargs("trace") && m_mem_arvalid && m_mem_arready) $display("%0t AR id%0d %h", $time, m_mem_arid, m_mem_araddr);
     if ($test$plusargs("trace") && m_mem_awvalid && m_mem_awready) $display("%0t AW id%0d %h", $time, m_mem_awid, m_mem_awaddr);
     if ($test$plusargs("trace") && m_mem_rvalid && m_mem_rready) $display("%0t R  %h %0d", $time, m_mem_rdata, m_mem_rresp);
@@ -259,6 +260,52 @@ module riommu_tb;
            {2'd0, 52'h12345, 1'b0, 9'd0});
     dev_rd(64'h12345010, user(5), d, resp, cause);
     check("after IOTINVAL.VMA: new mapping", d, 64'hDEAD_BEEF_0000_0001);
+
+    // Device 9: SADE = 1, PSCID 8, root 0x60000. "IOMMU updating of PTE A
+    // and D", superpages, Svnapot.
+    wr64(64'h30000 + 9 * 32 + 0,  64'h101);                     // tc.V, tc.SADE
+    wr64(64'h30000 + 9 * 32 + 16, 64'(8) << 12);
+    wr64(64'h30000 + 9 * 32 + 24, (64'h8 << 60) | 64'h60);
+    wr64(64'h60000, (64'h61 << 10) | 1);
+    wr64(64'h61000 + 2 * 8, (64'h200 << 10) | 64'h17);          // 2 MiB leaf, A = D = 0
+    wr64(64'h61000 + 3 * 8, (64'h201 << 10) | 64'hD7);          // misaligned superpage
+    wr64(64'h61000 + 4 * 8, (64'h62 << 10) | 1);
+    wr64(64'h62000 + 64'h13 * 8, (64'h1 << 63) | (64'h308 << 10) | 64'hD7);  // NAPOT 64 KiB
+    dev_wr(64'h00412008, user(9), 64'h0BAD_F00D, resp, cause);
+    check("2 MiB superpage write: OKAY", 64'(resp), 0);
+    check("2 MiB superpage write landed", rd64(64'h212008), 64'h0BAD_F00D);
+    check("A and D set by the IOMMU", rd64(64'h61000 + 2 * 8), (64'h200 << 10) | 64'hD7);
+    dev_rd(64'h00600000, user(9), d, resp, cause);
+    check("misaligned superpage: cause 13", 64'(cause), 13);
+    wr64(64'h303018, 64'h4E4150_4F54);
+    dev_rd(64'h00813018, user(9), d, resp, cause);
+    check("Svnapot 64 KiB page", d, 64'h4E4150_4F54);
+
+    // MSI for fip through msi_cfg_tbl[2] ("msi_cfg_tbl", "icvec")
+    reg_wr(12'h2f8, 64'h20);                                    // fiv = 2
+    reg_wr(12'h320, 64'h70000);
+    reg_wr(12'h328, 64'h55, 2);
+    reg_wr(12'h32c, 64'h0, 2);                                  // unmask
+    repeat (60) @(posedge clk);                                 // earlier records land
+    reg_wr(12'h054, 64'h2, 2);                                  // clear fip
+    reg_rd(12'h054, v, 2); check("fip cleared", v & 2, 0);
+    dev_rd(64'h50000000, user(5), d, resp, cause);
+    repeat (60) @(posedge clk);
+    check("MSI written on fip", rd64(64'h70000), 64'h55);
+
+    // 2-level DDT via Off, then IODIR.INVAL_DDT (DV = 1)
+    reg_wr(12'h010, 0);
+    reg_wr(12'h010, (64'h31 << 10) | 3);
+    wr64(64'h31000 + 3 * 8, (64'h32 << 10) | 1);
+    for (int i = 0; i < 4; i++) wr64(64'h32000 + 5 * 32 + 8 * i, rd64(64'h30000 + 5 * 32 + 8 * i));
+    dev_rd(64'h12345010, user(24'h185), d, resp, cause);
+    check("2LVL DDT translation", d, 64'hDEAD_BEEF_0000_0001);
+    wr64(64'h32000 + 5 * 32, 64'h0);                            // tc.V = 0
+    dev_rd(64'h12345010, user(24'h185), d, resp, cause);
+    check("DDTC still holds the context", 64'(resp), 0);
+    cq_cmd({24'h185, 6'd0, 1'b1, 1'b0, 20'd0, 2'd0, 3'd0, 7'd3}, 64'd0);
+    dev_rd(64'h12345010, user(24'h185), d, resp, cause);
+    check("after IODIR.INVAL_DDT: cause 258", 64'(cause), 258);
 
     // Illegal command -> cmd_ill, cqh stays
     wr64(64'h10000 + 64'(cq_tail) * 16, 64'h7f);
