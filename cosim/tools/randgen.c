@@ -2184,6 +2184,13 @@ void randgen_target_model(randgen_target *t)
     t->pa_size = (1ull << 40) - (1ull << 32);
 }
 
+void randgen_target_rtl(randgen_target *t)
+{
+    randgen_target_model(t);
+    t->config = false;            /* riommu_rtl_top's parameters are fixed */
+    t->dma_pid_priv_exec = false; /* no process contexts */
+}
+
 void randgen_target_qemu(randgen_target *t, const uint32_t *ids, unsigned n)
 {
     memset(t, 0, sizeof *t);

@@ -109,6 +109,11 @@ void randgen_target_model(randgen_target *t);
  * leaves or illegal commands (documented QEMU divergences). */
 void randgen_target_qemu(randgen_target *t, const uint32_t *ids, unsigned n);
 
+/* A target for runs with the rtl backend (rtl-harness/dut riommu_rtl_top,
+ * fixed parameters, no PDT): the model's, without config lines and without
+ * DMA with pid/priv/exec. */
+void randgen_target_rtl(randgen_target *t);
+
 /*
  * Generate the scenario for `seed` on target `t`. On success returns true
  * and sets *text to a NUL-terminated malloc'd string of *len bytes (the

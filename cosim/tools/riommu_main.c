@@ -563,15 +563,20 @@ static bool parse_seed_range(const char *s, uint64_t *a, uint64_t *b)
     return true;
 }
 
-/* The generator's target for a backend list: with a QEMU backend, its
- * constraints (qemu_backend.h, run_qemu_device_id_ok); else the model's. */
+/* The generator's target for a backend list: with an rtl backend, its
+ * constraints (randgen_target_rtl); with a QEMU backend, QEMU's
+ * (qemu_backend.h, run_qemu_device_id_ok); else the model's. */
 static void random_target(const run_backend_spec *sp, unsigned n, randgen_profile prof,
                           const char *list, uint32_t ids[256], randgen_target *t)
 {
-    bool qemu = false;
-    for (unsigned i = 0; i < n; i++)
+    bool qemu = false, rtl = false;
+    for (unsigned i = 0; i < n; i++) {
         qemu |= sp[i].kind == RUN_BE_QEMU;
-    if (qemu) {
+        rtl |= sp[i].kind == RUN_BE_RTL;
+    }
+    if (rtl) {
+        randgen_target_rtl(t);
+    } else if (qemu) {
         unsigned k = 0;
         for (uint32_t id = 0; id < 256; id++)
             if (run_qemu_device_id_ok(id))

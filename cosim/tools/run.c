@@ -317,6 +317,61 @@ static bool qemu_applicable(const scn_program *p, char *why, size_t len)
     return true;
 }
 
+/* Why `p` cannot run as a whole on the rtl backend (riommu_rtl_top with its
+ * default parameters, rtl-harness/dut/README.md): writes the first reason
+ * into why and returns false; true when it can. Config lines are fine when
+ * every field they set to other than its default is set to the DUT's value
+ * (riommu_rtl_model_config over the defaults): fields left at their default
+ * take the DUT's, as in a program without config lines. Cache geometry and
+ * timing always take the DUT's (they change no architectural result a
+ * program can expect without invalidating). */
+static bool rtl_applicable(const scn_program *p, char *why, size_t len)
+{
+    riommu_config dflt, dut;
+    riommu_config_default(&dflt);
+    dut = dflt;
+    if (!world_rtl_model_config(&dut)) {
+        snprintf(why, len, "this riommu was built without Verilator");
+        return false;
+    }
+    riommu_config want = p->model;
+#define RTL_TAKE(f)                                                                               \
+    do {                                                                                          \
+        if (want.f == dflt.f)                                                                     \
+            want.f = dut.f;                                                                       \
+    } while (0)
+    RTL_TAKE(capabilities);
+    RTL_TAKE(fctl_reset);
+    RTL_TAKE(ddtp_reset_mode);
+    RTL_TAKE(ddt_modes);
+    RTL_TAKE(cq_max_log2szm1);
+    RTL_TAKE(fq_max_log2szm1);
+    RTL_TAKE(num_vectors);
+    RTL_TAKE(iotval_page_offset);
+    RTL_TAKE(check_pas);
+    RTL_TAKE(qb_write_clears_index);
+#undef RTL_TAKE
+    want.ddtc = dut.ddtc;
+    want.pdtc = dut.pdtc;
+    want.iotlb = dut.iotlb;
+    want.walkc = dut.walkc;
+    want.timing = dut.timing;
+    if (p->nconfig && !scn_config_equal(&want, &dut)) {
+        snprintf(why, len, "it configures the model beyond the DUT's parameters (%u config "
+                 "line(s)); riommu_rtl_top's are fixed", p->nconfig);
+        return false;
+    }
+    for (size_t i = 0; i < p->nsteps; i++) {
+        const scn_step *st = &p->steps[i];
+        if (st->kind == SCN_DMA && st->u.dma.pv) {
+            snprintf(why, len, "line %u: DMA with a process_id (riommu_rtl_top has no PDT)",
+                     st->line);
+            return false;
+        }
+    }
+    return true;
+}
+
 static uint8_t *cosim_bytes(void *ctx, uint64_t pa, size_t len)
 {
     return riommu_cosim_cpu(ctx, pa, len);
@@ -390,6 +445,13 @@ static bool build_cosim(runner *r, char *err, size_t errlen)
         riommu_qemu_model_config(&r->refcfg);
     else if (qemu)
         wp.qemu_not_run = why;
+    /* Likewise the rtl backend's DUT (riommu_rtl_model_config). */
+    if (world_has_rtl(r->o->backends, r->o->nbackends)) {
+        if (rtl_applicable(r->p, why, sizeof why))
+            world_rtl_model_config(&r->refcfg);
+        else
+            wp.rtl_not_run = why;
+    }
     wp.model = &r->refcfg;
     if (qemu && !wp.qemu_not_run) {
         wp.n_edu = qemu_edu_slots(r->p, slots);
@@ -1326,16 +1388,19 @@ unsigned run_backends_parse(const char *list, run_backend_spec *out, unsigned ma
             sp->kind = RUN_BE_MODEL2;
         else if (base == 4 && !strncmp(sp->name, "qemu", 4))
             sp->kind = RUN_BE_QEMU;
+        else if (base == 3 && !strncmp(sp->name, "rtl", 3))
+            sp->kind = RUN_BE_RTL;
         else {
             snprintf(err, errlen,
-                     "--backends: unknown backend '%s' (model, model2, qemu, "
+                     "--backends: unknown backend '%s' (model, model2, qemu, rtl, "
                      "model:defect=NAME[+NAME])",
                      sp->name);
             return 0;
         }
         if (colon) {
             const char *opt = colon + 1;
-            if (sp->kind == RUN_BE_QEMU || strncmp(opt, "defect=", 7) != 0 || !opt[7]) {
+            if (sp->kind == RUN_BE_QEMU || sp->kind == RUN_BE_RTL ||
+                strncmp(opt, "defect=", 7) != 0 || !opt[7]) {
                 snprintf(err, errlen,
                          "--backends: bad option in '%s' (only model:defect=NAME[+NAME])",
                          sp->name);
@@ -1367,9 +1432,19 @@ unsigned run_backends_parse(const char *list, run_backend_spec *out, unsigned ma
             break;
         p = end + 1;
     }
-    if (out[0].kind == RUN_BE_QEMU) {
+    if (out[0].kind == RUN_BE_QEMU || out[0].kind == RUN_BE_RTL) {
         snprintf(err, errlen, "--backends: the first backend is the reference and must be a "
-                              "model (e.g. model,qemu)");
+                              "model (e.g. model,qemu or model,rtl)");
+        return 0;
+    }
+    bool has_qemu = false, has_rtl = false;
+    for (unsigned i = 0; i < n; i++) {
+        has_qemu |= out[i].kind == RUN_BE_QEMU;
+        has_rtl |= out[i].kind == RUN_BE_RTL;
+    }
+    if (has_qemu && has_rtl) {
+        snprintf(err, errlen, "--backends: qemu and rtl cannot share a run (the models take "
+                              "the parameters of one of them)");
         return 0;
     }
     if (out[0].defects) {

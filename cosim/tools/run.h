@@ -44,7 +44,9 @@
 typedef enum run_backend_kind {
     RUN_BE_MODEL = 0, /* the model: defaults + the scenario's config lines */
     RUN_BE_MODEL2,    /* the same with other cache geometry and timing */
-    RUN_BE_QEMU       /* QEMU's riscv-iommu-pci (fixed capabilities) */
+    RUN_BE_QEMU,      /* QEMU's riscv-iommu-pci (fixed capabilities) */
+    RUN_BE_RTL        /* the verilated rtl-harness/dut riommu_rtl_top (fixed
+                         parameters; only in builds with Verilator) */
 } run_backend_kind;
 
 #define RUN_MAX_BACKENDS 8
@@ -74,7 +76,7 @@ typedef struct run_backend_spec {
     char name[64];     /* the spec as written: "model", "model:defect=wrong-cause" */
 } run_backend_spec;
 
-/* Parse a comma-separated list: model | model2 | qemu |
+/* Parse a comma-separated list: model | model2 | qemu | rtl |
  * model[2]:defect=NAME[+NAME...]. Returns the count (>= 1), or 0 with a
  * one-line reason in err. */
 unsigned run_backends_parse(const char *list, run_backend_spec *out, unsigned max, char *err,

@@ -8,6 +8,10 @@
 
 #include "riommu/model_backend.h"
 #include "riommu/qemu_backend.h"
+#ifdef RIOMMU_HAVE_RTL
+#include "riommu/rtl_backend.h"
+#include "riommu_dut.h"
+#endif
 
 /* model2: same functions, other cache geometry, replacement and timing. */
 static void model2_config(riommu_config *c)
@@ -33,6 +37,37 @@ bool world_has_qemu(const run_backend_spec *b, unsigned n)
     return false;
 }
 
+bool world_has_rtl(const run_backend_spec *b, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (b[i].kind == RUN_BE_RTL)
+            return true;
+    return false;
+}
+
+bool world_rtl_model_config(riommu_config *cfg)
+{
+#ifdef RIOMMU_HAVE_RTL
+    riommu_rtl_model_config(cfg);
+    return true;
+#else
+    (void)cfg;
+    return false;
+#endif
+}
+
+/* Leave backend `sp` out: counted skipped once per kind, the reason in note. */
+static void world_leave_out(const run_backend_spec *sp, const char *why, bool *left_out,
+                            uint64_t *skipped, char *note, size_t notelen)
+{
+    if (*left_out) /* once, however many backends of the kind */
+        return;
+    size_t l = strlen(note);
+    *skipped += 1;
+    snprintf(note + l, notelen - l, "%snot run on %s: %s", l ? "; " : "", sp->name, why);
+    *left_out = true;
+}
+
 void world_default_window(bool qemu, uint64_t *base, uint64_t *size)
 {
     riommu_cosim_config cc;
@@ -47,7 +82,7 @@ riommu_cosim *world_create(const world_params *p, uint64_t *skipped, char *note,
     riommu_backend_ops be[RUN_MAX_BACKENDS];
     unsigned n = 0;
     char e[200];
-    bool left_out = false;
+    bool left_out = false, rtl_left_out = false;
     bool qemu = world_has_qemu(p->backends, p->nbackends) && !p->qemu_not_run;
     riommu_cosim_config cc;
     riommu_cosim_config_default(&cc);
@@ -70,13 +105,7 @@ riommu_cosim *world_create(const world_params *p, uint64_t *skipped, char *note,
         int rc;
         if (sp->kind == RUN_BE_QEMU) {
             if (p->qemu_not_run) {
-                if (!left_out) { /* once, however many qemu backends */
-                    size_t l = strlen(note);
-                    *skipped += 1;
-                    snprintf(note + l, notelen - l, "%snot run on %s: %s", l ? "; " : "",
-                             sp->name, p->qemu_not_run);
-                }
-                left_out = true;
+                world_leave_out(sp, p->qemu_not_run, &left_out, skipped, note, notelen);
                 continue;
             }
             riommu_qemu_config qc = riommu_qemu_config_default();
@@ -86,6 +115,20 @@ riommu_cosim *world_create(const world_params *p, uint64_t *skipped, char *note,
                 qc.edu_slots = p->edu_slots;
             }
             rc = riommu_qemu_backend_create(&qc, &be[n], e, sizeof e);
+        } else if (sp->kind == RUN_BE_RTL) {
+            if (p->rtl_not_run) {
+                world_leave_out(sp, p->rtl_not_run, &rtl_left_out, skipped, note, notelen);
+                continue;
+            }
+#ifdef RIOMMU_HAVE_RTL
+            riommu_rtl_config rcfg;
+            memset(&rcfg, 0, sizeof rcfg);
+            rcfg.dut = riommu_rtl_riommu_dut();
+            rc = riommu_rtl_backend_create(&rcfg, &be[n], e, sizeof e);
+#else
+            snprintf(e, sizeof e, "this riommu was built without Verilator (no rtl backend)");
+            rc = -1;
+#endif
         } else {
             riommu_config cfg = *p->model;
             if (sp->kind == RUN_BE_MODEL2)

@@ -28,6 +28,10 @@ typedef struct world_params {
      * are then left out of the engine: one step counts as skipped and
      * note gets "not run on NAME: WHY". */
     const char *qemu_not_run;
+    /* Why the rtl backends cannot run this program (NULL: they can); as
+     * qemu_not_run. When they can, `model` holds riommu_rtl_model_config's
+     * parameters. */
+    const char *rtl_not_run;
     /* The bus 0 slots of the qemu backend's edu devices (n_edu 0: its
      * default, slots 02 and 03). */
     const uint8_t *edu_slots;
@@ -45,7 +49,9 @@ typedef struct world_params {
  * Create the engine over p->backends: `model` gets p->model, `model2` the
  * same with other cache geometry and timing, `model:defect=...` adds the
  * defects, `qemu` a QEMU with RUN_QEMU_RAM_MIB of RAM and p->edu_slots
- * (unless p->qemu_not_run leaves it out). Waivers are installed. Returns
+ * (unless p->qemu_not_run leaves it out), `rtl` the verilated
+ * riommu_rtl_top (unless p->rtl_not_run leaves it out; an error in a build
+ * without Verilator). Waivers are installed. Returns
  * NULL with a reason in err when a backend cannot be created (every
  * backend made so far is destroyed) or the window overlaps memory a
  * running QEMU reserves. *skipped and note[0..notelen) are added to.
@@ -55,6 +61,14 @@ riommu_cosim *world_create(const world_params *p, uint64_t *skipped, char *note,
 
 /* True when the list has a qemu backend. */
 bool world_has_qemu(const run_backend_spec *b, unsigned n);
+
+/* True when the list has an rtl backend. */
+bool world_has_rtl(const run_backend_spec *b, unsigned n);
+
+/* Give `cfg` the parameters of the rtl backend's DUT
+ * (riommu_rtl_model_config); false, leaving cfg alone, in a build without
+ * Verilator. */
+bool world_rtl_model_config(riommu_config *cfg);
 
 /* The window world_create uses when p->dma_size is 0: the engine's
  * default, moved to RUN_QEMU_DMA_BASE when `qemu` (a qemu backend runs,

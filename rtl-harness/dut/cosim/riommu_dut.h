@@ -1,0 +1,30 @@
+// riommu_dut.h - the project's own IOMMU (rtl-harness/dut/riommu_rtl_top.sv)
+// as a riommu_rtl_dut, and the reference model's parameters that match it.
+#ifndef RIOMMU_RTL_RIOMMU_DUT_H
+#define RIOMMU_RTL_RIOMMU_DUT_H
+
+#include "riommu/riommu.h"
+#include "riommu/rtl_backend.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The verilated riommu_rtl_top with its default parameters. */
+const riommu_rtl_dut *riommu_rtl_riommu_dut(void);
+
+/*
+ * Give `cfg` the implementation-defined parameters of riommu_rtl_top's
+ * defaults (rtl-harness/dut/README.md): CAPS 0x0000_0C38_2900_CE10, ddtp
+ * reset Off, CQ/FQ LOG2SZ-1 up to 15, 16 vectors, full-IOVA iotval, PAS
+ * checks, indices kept on a queue base write, a 16-entry fully associative
+ * IOTLB and an 8-entry DDTC (round robin), no walk cache. Other fields are
+ * left as they are.
+ */
+void riommu_rtl_model_config(riommu_config *cfg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
