@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <string>
 
 #include "dut_factory.h"
@@ -33,11 +34,16 @@ public:
         e.len = static_cast<uint32_t>(m.data.size() > sizeof e.data ? sizeof e.data
                                                                       : m.data.size());
         std::memcpy(e.data, m.data.data(), e.len);
-        if (in_queue(RIOMMU_REG_FQB, 32, e.addr))
-            e.kind = RIOMMU_EV_FAULT_RECORD;
-        else if (in_queue(RIOMMU_REG_PQB, 16, e.addr))
-            e.kind = RIOMMU_EV_PQ_RECORD;
-        else if (is_msi_addr(e.addr) && e.len == 4)
+        uint64_t rec_base = 0;
+        if (in_queue(RIOMMU_REG_FQB, 32, e.addr, &rec_base)) {
+            record(RIOMMU_EV_FAULT_RECORD, rec_base, 32, m);
+            return;
+        }
+        if (in_queue(RIOMMU_REG_PQB, 16, e.addr, &rec_base)) {
+            record(RIOMMU_EV_PQ_RECORD, rec_base, 16, m);
+            return;
+        }
+        if (is_msi_addr(e.addr) && e.len == 4)
             e.kind = RIOMMU_EV_MSI;
         else if (e.len == 4)
             e.kind = RIOMMU_EV_FENCE_DATA;
@@ -77,16 +83,55 @@ private:
             v = (v << 8) | shadow_[off + static_cast<unsigned>(b)];
         return v;
     }
-    // Queue base registers: LOG2SZ-1 in [4:0], PPN in [53:10].
-    bool in_queue(uint32_t reg, unsigned rec, uint64_t a) const
+    // Queue base registers: LOG2SZ-1 in [4:0], PPN in [53:10]. *rec_base
+    // gets the address of the record slot holding `a`.
+    bool in_queue(uint32_t reg, unsigned rec, uint64_t a, uint64_t *rec_base) const
     {
         uint64_t v = reg64(reg);
         if (v == 0)
             return false;
         uint64_t base = ((v >> 10) & ((1ull << 44) - 1)) << 12;
         uint64_t size = static_cast<uint64_t>(rec) << ((v & 0x1f) + 1);
-        return a >= base && a - base < size;
+        if (a < base || a - base >= size)
+            return false;
+        *rec_base = base + (a - base) / rec * rec;
+        return true;
     }
+    // A record is one event however the DUT writes it (one burst, or one
+    // beat per 8 bytes, as rtl-harness/dut does): bytes are gathered per
+    // slot and the event is queued when every byte of the slot was written.
+    struct Partial {
+        uint8_t data[32];
+        uint32_t have; // bit per byte
+    };
+    void record(riommu_ev_kind kind, uint64_t first, unsigned rec, const rh::MemAccess &m)
+    {
+        for (size_t i = 0; i < m.data.size(); i++) {
+            uint64_t a = m.first_byte + i;
+            uint64_t slot = first + (a - first) / rec * rec;
+            Partial &p = partial_[slot];
+            p.data[a - slot] = m.data[i];
+            p.have |= 1u << (a - slot);
+            if (a - slot == rec - 1 || i + 1 == m.data.size())
+                complete(kind, slot, rec);
+        }
+    }
+    void complete(riommu_ev_kind kind, uint64_t slot, unsigned rec)
+    {
+        Partial &p = partial_[slot];
+        uint32_t full = rec == 32 ? 0xffffffffu : (1u << rec) - 1;
+        if (p.have != full)
+            return;
+        riommu_event e;
+        std::memset(&e, 0, sizeof e);
+        e.kind = kind;
+        e.addr = slot;
+        e.len = rec;
+        std::memcpy(e.data, p.data, rec);
+        ev_.push_back(e);
+        partial_.erase(slot);
+    }
+    std::map<uint64_t, Partial> partial_;
     bool is_msi_addr(uint64_t a) const
     {
         for (unsigned i = 0; i < 16; i++) {
