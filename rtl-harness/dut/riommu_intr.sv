@@ -2,7 +2,8 @@
 // riommu_intr: interrupt delivery (iommu_registers.adoc, "ipsr", "icvec",
 // "msi_cfg_tbl"). Each ipsr bit i is routed to vector icvec[4i+3:4i].
 //   fctl.WSI = 1: wsi[v] is the OR of the pending bits routed to v (level).
-//   fctl.WSI = 0: a 0 -> 1 transition of a bit makes its vector pending; a
+//   fctl.WSI = 0: a bit being set (ipsr_set: a 0 -> 1 transition, or set
+//   again right after software cleared it) makes its vector pending; a
 //   pending, unmasked vector sends one MSI (4-byte write of msi_data to
 //   msi_addr); a masked one stays pending until unmasked (PCIe MSI-X). A
 //   faulting MSI write is reported as cause 273 in the fault queue.
@@ -14,6 +15,7 @@ module riommu_intr
   input  logic        clk,
   input  logic        rst_n,
   input  logic [3:0]  ipsr,
+  input  logic [3:0]  ipsr_set,
   input  logic [15:0] icvec,
   input  logic        fctl_wsi,
   input  logic [NUM_VEC-1:0][55:2] msi_addr,
@@ -40,7 +42,6 @@ module riommu_intr
       if (fctl_wsi && ipsr[i] && int'(icvec[4*i +: 4]) < NUM_VEC) wsi[icvec[4*i +: 4]] = 1'b1;
   end
 
-  logic [3:0]         prev;
   logic [NUM_VEC-1:0] pend;
   logic               busy;
   logic [VW-1:0]      cur;
@@ -50,7 +51,7 @@ module riommu_intr
   always_comb begin
     rise = '0;
     for (int i = 0; i < 4; i++)
-      if (ipsr[i] && !prev[i] && !fctl_wsi && int'(icvec[4*i +: 4]) < NUM_VEC)
+      if (ipsr_set[i] && !fctl_wsi && int'(icvec[4*i +: 4]) < NUM_VEC)
         rise[icvec[4*i +: 4]] = 1'b1;
   end
 
@@ -71,9 +72,8 @@ module riommu_intr
 
   always_ff @(posedge clk or negedge rst_n) begin
     if (!rst_n) begin
-      prev <= '0; pend <= '0; busy <= 1'b0; cur <= '0; mf_q <= 1'b0; mf_addr <= '0;
+      pend <= '0; busy <= 1'b0; cur <= '0; mf_q <= 1'b0; mf_addr <= '0;
     end else begin
-      prev <= ipsr;
       pend <= pend | rise;
       if (mf_q && mf_ready) mf_q <= 1'b0;
       if (!busy && !mf_q && send) begin

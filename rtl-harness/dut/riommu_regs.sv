@@ -70,6 +70,8 @@ module riommu_regs
   output logic        fq_on,
   output logic        fq_stalled,   // fqmf or fqof set: records are dropped
   output logic [3:0]  ipsr,
+  output logic [3:0]  ipsr_set,     // bits set in the last update (0 -> 1,
+                                    // or cleared by software and set again)
   output logic [15:0] icvec,
   output logic [NUM_VEC-1:0][55:2] msi_addr,
   output logic [NUM_VEC-1:0][31:0] msi_data,
@@ -128,7 +130,7 @@ module riommu_regs
   logic [15:0] icvec_q;
   logic        cqen, cie, cqmf, cmd_to, cmd_ill, fence_w_ip;
   logic        fqen, fie, fqmf, fqof;
-  logic [3:0]  ipsr_q;
+  logic [3:0]  ipsr_q, ipsr_set_q;
   logic [NUM_VEC-1:0][55:2] msi_addr_q;
   logic [NUM_VEC-1:0][31:0] msi_data_q;
   logic [NUM_VEC-1:0]       msi_mask_q;
@@ -139,6 +141,7 @@ module riommu_regs
   assign cq_stalled = cqmf | cmd_ill;
   assign fq_stalled = fqmf | fqof;
   assign ipsr  = ipsr_q;
+  assign ipsr_set = ipsr_set_q;
   assign icvec = icvec_q;
   assign msi_addr = msi_addr_q;
   assign msi_data = msi_data_q;
@@ -230,6 +233,7 @@ module riommu_regs
       {cqen, cie, cqmf, cmd_to, cmd_ill, fence_w_ip} <= '0;
       {fqen, fie, fqmf, fqof} <= '0;
       ipsr_q      <= '0;
+      ipsr_set_q  <= '0;
       icvec_q     <= '0;
       msi_addr_q  <= '0;
       msi_data_q  <= '0;
@@ -359,12 +363,17 @@ module riommu_regs
       // (impl-defined choice 20 of docs/spec-compliance.md). fip also
       // latches when a record is written.
       begin : ipsr_upd
-        logic [3:0] nx;
+        logic [3:0] nx, clr;
         nx = ipsr_q;
         if (do_wr && wr_ok && {wa8, 3'b000} == R_PQCSR && w_hi) nx = nx & ~wd[35:32];
+        clr = nx;
         if (cie && (cqmf || cmd_to || cmd_ill || fence_w_ip)) nx[0] = 1'b1;
         if (fie && (fqmf || fqof || fq_tail_inc)) nx[1] = 1'b1;
         nx[3:2] = 2'b00;  // no HPM overflow, no page-request queue
+        // A bit software clears while its condition holds is set again:
+        // that is a new setting and interrupts again (an MSI; WSI stays a
+        // level), as a 0 -> 1 change does.
+        ipsr_set_q <= nx & ~clr;
         ipsr_q <= nx;
       end
     end

@@ -121,7 +121,7 @@ module riommu_rtl_top
 );
   // ------------------------------------------------------------ registers
   logic        fctl_be, fctl_wsi, cq_on, cq_stalled, fq_on, fq_stalled;
-  logic [3:0]  ddtp_mode, ipsr;
+  logic [3:0]  ddtp_mode, ipsr, ipsr_set;
   logic [43:0] ddtp_ppn, cq_ppn, fq_ppn;
   logic [4:0]  cq_log2szm1, fq_log2szm1;
   logic [31:0] cqh, cqt, fqh, fqt;
@@ -147,7 +147,7 @@ module riommu_rtl_top
     .fctl_be, .fctl_wsi, .ddtp_mode, .ddtp_ppn,
     .cq_ppn, .cq_log2szm1, .cqh, .cqt, .cq_on, .cq_stalled,
     .fq_ppn, .fq_log2szm1, .fqh, .fqt, .fq_on, .fq_stalled,
-    .ipsr, .icvec, .msi_addr, .msi_data, .msi_mask,
+    .ipsr, .ipsr_set, .icvec, .msi_addr, .msi_data, .msi_mask,
     .cq_head_inc, .cq_set_cqmf, .cq_set_ill, .cq_set_fwip,
     .fq_tail_inc, .fq_set_fqof, .fq_set_fqmf
   );
@@ -262,7 +262,7 @@ module riommu_rtl_top
   );
 
   riommu_intr #(.NUM_VEC(NUM_VEC)) u_intr (
-    .clk, .rst_n, .ipsr, .icvec, .fctl_wsi, .msi_addr, .msi_data, .msi_mask, .wsi,
+    .clk, .rst_n, .ipsr, .ipsr_set, .icvec, .fctl_wsi, .msi_addr, .msi_data, .msi_mask, .wsi,
     .mf_valid, .mf_ready, .mf_addr,
     .mreq(mreq[MC_MSI]), .maddr(maddr[MC_MSI]), .mwdata(mwdata[MC_MSI]),
     .mwstrb(mwstrb[MC_MSI]), .mdone(mdone[MC_MSI]), .mresp
