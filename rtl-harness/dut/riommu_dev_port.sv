@@ -85,7 +85,10 @@ module riommu_dev_port #(
   function automatic logic malformed(input logic [11:0] a, input logic [2:0] sz,
                                      input logic [7:0] len, input logic [23:0] did);
     logic [12:0] endb;
-    endb = {1'b0, a[11:0]} + (13'd1 << sz);
+    // An unaligned single beat moves the bytes from `a` to the end of its
+    // aligned container (AXI4 A3.4.1 "Unaligned transfers"), so the end is
+    // that of the container, not a + 2^size.
+    endb = {1'b0, a[11:0] & ~12'((13'd1 << sz) - 13'd1)} + (13'd1 << sz);
     return len != 8'd0 || sz > 3'd3 || endb > 13'd4096 ||
            (DID_WIDTH < 24 && (did >> DID_WIDTH) != 24'd0);
   endfunction
