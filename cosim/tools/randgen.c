@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "riommu/memhost.h"
 #include "riommu/riommu_bits.h"
 
 #define SZ_4K (1ull << 12)
@@ -102,107 +103,6 @@ static uint64_t between(rng *r, uint64_t lo, uint64_t hi)
 
 static bool chance(rng *r, unsigned pct) { return below(r, 100) < pct; }
 
-/* ---- shadow of physical memory: the bytes DMA and IOFENCE.C wrote ----------- */
-
-typedef struct mpage {
-    uint64_t pn; /* page number + 1; 0 = empty slot */
-    uint8_t *b;
-} mpage;
-
-typedef struct mshadow {
-    mpage *slot;
-    size_t cap, n;
-    bool oom;
-} mshadow;
-
-static size_t ms_hash(uint64_t pn, size_t cap)
-{
-    return (size_t)((pn * 0x9E3779B97F4A7C15ull) >> 17) & (cap - 1);
-}
-
-static uint8_t *ms_page(mshadow *m, uint64_t pn, bool create)
-{
-    if (m->cap) {
-        for (size_t i = ms_hash(pn, m->cap);; i = (i + 1) & (m->cap - 1)) {
-            if (m->slot[i].pn == pn + 1)
-                return m->slot[i].b;
-            if (!m->slot[i].pn)
-                break;
-        }
-    }
-    if (!create)
-        return NULL;
-    if ((m->n + 1) * 2 > m->cap) {
-        size_t nc = m->cap ? m->cap * 2 : 64;
-        mpage *ns = calloc(nc, sizeof *ns);
-        if (!ns) {
-            m->oom = true;
-            return NULL;
-        }
-        for (size_t j = 0; j < m->cap; j++)
-            if (m->slot[j].pn) {
-                size_t i = ms_hash(m->slot[j].pn - 1, nc);
-                while (ns[i].pn)
-                    i = (i + 1) & (nc - 1);
-                ns[i] = m->slot[j];
-            }
-        free(m->slot);
-        m->slot = ns;
-        m->cap = nc;
-    }
-    uint8_t *b = calloc(1, SZ_4K);
-    if (!b) {
-        m->oom = true;
-        return NULL;
-    }
-    size_t i = ms_hash(pn, m->cap);
-    while (m->slot[i].pn)
-        i = (i + 1) & (m->cap - 1);
-    m->slot[i].pn = pn + 1;
-    m->slot[i].b = b;
-    m->n++;
-    return b;
-}
-
-static void ms_write(mshadow *m, uint64_t pa, const uint8_t *src, size_t n)
-{
-    while (n) {
-        size_t off = (size_t)(pa & (SZ_4K - 1)), k = SZ_4K - off;
-        if (k > n)
-            k = n;
-        uint8_t *b = ms_page(m, pa >> 12, true);
-        if (b)
-            memcpy(b + off, src, k);
-        pa += k;
-        src += k;
-        n -= k;
-    }
-}
-
-static void ms_read(mshadow *m, uint64_t pa, uint8_t *dst, size_t n)
-{
-    while (n) {
-        size_t off = (size_t)(pa & (SZ_4K - 1)), k = SZ_4K - off;
-        if (k > n)
-            k = n;
-        const uint8_t *b = ms_page(m, pa >> 12, false);
-        if (b)
-            memcpy(dst, b + off, k);
-        else
-            memset(dst, 0, k);
-        pa += k;
-        dst += k;
-        n -= k;
-    }
-}
-
-static void ms_free(mshadow *m)
-{
-    for (size_t i = 0; i < m->cap; i++)
-        free(m->slot[i].b);
-    free(m->slot);
-    memset(m, 0, sizeof *m);
-}
 
 /* ---- the shadow of the driver's world ---------------------------------------- */
 
@@ -319,7 +219,7 @@ typedef struct gen {
     uint64_t st_faults[512];
     uint64_t st_mapped, st_unmapped, st_drained;
 
-    mshadow mem;
+    memhost *mem; /* shadow of the bytes DMA and IOFENCE.C wrote */
 } gen;
 
 /* ---- text ------------------------------------------------------------------------ */
@@ -753,12 +653,13 @@ typedef struct bytes {
 
 static void chunk_write(gen *g, uint64_t pa, uint32_t off, uint32_t n, void *ctx)
 {
-    ms_write(&g->mem, pa, ((bytes *)ctx)->b + off, n);
+    if (!memhost_write(g->mem, pa, ((bytes *)ctx)->b + off, n))
+        g->oom = true;
 }
 
 static void chunk_read(gen *g, uint64_t pa, uint32_t off, uint32_t n, void *ctx)
 {
-    ms_read(&g->mem, pa, ((bytes *)ctx)->b + off, n);
+    memhost_read(g->mem, pa, ((bytes *)ctx)->b + off, n);
 }
 
 static void chunk_window(gen *g, uint64_t pa, uint32_t off, uint32_t n, void *ctx)
@@ -1735,7 +1636,8 @@ static void act_fence(gen *g)
     emit(g, "cmd sync");
     uint8_t b[4] = {(uint8_t)data, (uint8_t)(data >> 8), (uint8_t)(data >> 16),
                     (uint8_t)(data >> 24)};
-    ms_write(&g->mem, addr, b, 4);
+    if (!memhost_write(g->mem, addr, b, 4))
+        g->oom = true;
     emit(g, "mem read32 0x%llx expect 0x%x", (unsigned long long)addr, (unsigned)data);
 }
 
@@ -2108,6 +2010,11 @@ bool randgen_generate(uint64_t seed, const randgen_target *t, char **text, size_
     gen *g = calloc(1, sizeof *g);
     if (!g)
         return false;
+    g->mem = memhost_create(1u << 20); /* pages on demand, at most 4 GiB */
+    if (!g->mem) {
+        free(g);
+        return false;
+    }
     rseed(&g->r, seed);
     g->t = t;
     g->mainline = randgen_seed_profile(seed, t) == RANDGEN_PROFILE_MAINLINE;
@@ -2148,12 +2055,12 @@ bool randgen_generate(uint64_t seed, const randgen_target *t, char **text, size_
     }
     if (g->up && chance(&g->r, 30))
         emit(g, "expect no-events");
-    bool ok = !g->oom && !g->mem.oom;
+    bool ok = !g->oom;
     for (unsigned i = 0; i < g->ndoms; i++) {
         free(g->doms[i].lv);
         free(g->doms[i].dirty);
     }
-    ms_free(&g->mem);
+    memhost_destroy(g->mem);
     if (ok) {
         *text = g->buf;
         *len = g->len;
