@@ -124,6 +124,8 @@ riommu_cosim *world_create(const world_params *p, uint64_t *skipped, char *note,
             riommu_rtl_config rcfg;
             memset(&rcfg, 0, sizeof rcfg);
             rcfg.dut = riommu_rtl_riommu_dut();
+            rcfg.model = p->model; /* the DUT's straps follow the reference */
+            rcfg.mutant = p->rtl_mutant;
             rc = riommu_rtl_backend_create(&rcfg, &be[n], e, sizeof e);
 #else
             snprintf(e, sizeof e, "this riommu was built without Verilator (no rtl backend)");

@@ -30,8 +30,11 @@ typedef struct world_params {
     const char *qemu_not_run;
     /* Why the rtl backends cannot run this program (NULL: they can); as
      * qemu_not_run. When they can, `model` holds riommu_rtl_model_config's
-     * parameters. */
+     * parameters with the program's config lines applied, and the DUT's
+     * straps are set from it. */
     const char *rtl_not_run;
+    /* The DUT bug the rtl backends carry (riommu mutate); 0 = none. */
+    unsigned rtl_mutant;
     /* The bus 0 slots of the qemu backend's edu devices (n_edu 0: its
      * default, slots 02 and 03). */
     const uint8_t *edu_slots;

@@ -23,6 +23,9 @@ module riommu_cq
 ) (
   input  logic        clk,
   input  logic        rst_n,
+  // verilator lint_off UNUSEDSIGNAL
+  input  cfg_t cfg,  // riommu_pkg::cfg_t: parameters and mutant select
+  // verilator lint_on UNUSEDSIGNAL
   input  logic        cq_on,
   input  logic        cq_stalled,
   input  logic [43:0] cq_ppn,

@@ -17,6 +17,9 @@ module riommu_ddt
 ) (
   input  logic        clk,
   input  logic        rst_n,
+  // verilator lint_off UNUSEDSIGNAL
+  input  cfg_t cfg,  // riommu_pkg::cfg_t: parameters and mutant select
+  // verilator lint_on UNUSEDSIGNAL
   input  logic        start,
   input  logic [23:0] did,
   input  logic [3:0]  mode,      // ddtp.iommu_mode (1LVL..3LVL)

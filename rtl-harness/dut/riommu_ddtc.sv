@@ -11,6 +11,9 @@ module riommu_ddtc
 ) (
   input  logic        clk,
   input  logic        rst_n,
+  // verilator lint_off UNUSEDSIGNAL
+  input  cfg_t cfg,  // riommu_pkg::cfg_t: parameters and mutant select
+  // verilator lint_on UNUSEDSIGNAL
   input  logic [23:0] lk_did,
   output logic        lk_hit,
   output dc_t         lk_dc,

@@ -1,3 +1,4 @@
+`include "riommu_pkg.svh"
 // riommu_dev_port: the device-side AXI4 slave. Accepts reads (AR) and
 // writes (AW + W) into one in-order request FIFO of QDEPTH entries, so
 // devices can have several requests in flight while riommu_xlate handles
@@ -14,6 +15,9 @@ module riommu_dev_port #(
 ) (
   input  logic        clk,
   input  logic        rst_n,
+  // verilator lint_off UNUSEDSIGNAL
+  input  riommu_pkg::cfg_t cfg,  // riommu_pkg::cfg_t: parameters and mutant select
+  // verilator lint_on UNUSEDSIGNAL
   input  logic        s_dev_awvalid,
   output logic        s_dev_awready,
   input  logic [63:0] s_dev_awaddr,

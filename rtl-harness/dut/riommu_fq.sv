@@ -14,6 +14,9 @@ module riommu_fq
 ) (
   input  logic        clk,
   input  logic        rst_n,
+  // verilator lint_off UNUSEDSIGNAL
+  input  cfg_t cfg,  // riommu_pkg::cfg_t: parameters and mutant select
+  // verilator lint_on UNUSEDSIGNAL
   input  logic        fq_on,
   input  logic        fq_stalled,
   input  logic [43:0] fq_ppn,

@@ -14,6 +14,9 @@ module riommu_intr
 ) (
   input  logic        clk,
   input  logic        rst_n,
+  // verilator lint_off UNUSEDSIGNAL
+  input  cfg_t cfg,  // riommu_pkg::cfg_t: parameters and mutant select
+  // verilator lint_on UNUSEDSIGNAL
   input  logic [3:0]  ipsr,
   input  logic [3:0]  ipsr_set,
   input  logic [15:0] icvec,

@@ -13,6 +13,9 @@ module riommu_iotlb
 ) (
   input  logic        clk,
   input  logic        rst_n,
+  // verilator lint_off UNUSEDSIGNAL
+  input  cfg_t cfg,  // riommu_pkg::cfg_t: parameters and mutant select
+  // verilator lint_on UNUSEDSIGNAL
   input  logic [19:0] lk_pscid,
   input  logic [44:0] lk_vpn,
   output logic        lk_hit,

@@ -1,3 +1,4 @@
+`include "riommu_pkg.svh"
 // riommu_mem_arb: the AXI4 master memory port, shared by the IOMMU's clients
 // (DDT walker, page-table walker, translated device traffic, command queue,
 // fault queue, MSI writer).
@@ -14,6 +15,9 @@ module riommu_mem_arb #(
 ) (
   input  logic clk,
   input  logic rst_n,
+  // verilator lint_off UNUSEDSIGNAL
+  input  riommu_pkg::cfg_t cfg,  // riommu_pkg::cfg_t: parameters and mutant select
+  // verilator lint_on UNUSEDSIGNAL
   // clients
   input  logic [N-1:0]        req,
   input  logic [N-1:0]        we,

@@ -3,8 +3,33 @@
 // iommu_in_memory_queues.adoc, iommu_data_structures.adoc).
 `ifndef RIOMMU_PKG_SVH
 `define RIOMMU_PKG_SVH
+// A mutant (README.md "Mutants"): `RIOMMU_MUT(n) is true when bug n is
+// switched in, by riommu_rtl_top's MUTANT parameter or, in the verification
+// build, the verif_mutant strap. Only in expressions of modules that take
+// `cfg`.
+`define RIOMMU_MUT(n) (cfg.mutant == 8'(n))
 // Included (not listed) by every module file, so any file order compiles.
 package riommu_pkg;
+
+  // The implementation-defined values (riommu_rtl_top's parameter block)
+  // and the mutant select, as one signal every module takes. In the
+  // synthesizable build riommu_rtl_top drives it from its parameters, so
+  // it is a constant and synthesis folds it away; in the verification
+  // build (`define RIOMMU_RTL_VERIF) it comes from the top's verif_* input
+  // straps, so one verilated model covers every configuration and mutant
+  // (README.md "Configuration straps" and "Mutants").
+  typedef struct packed {
+    logic [7:0]  mutant;          // 0: none; n: bug n of README.md "Mutants"
+    logic [63:0] caps;            // capabilities register
+    logic [4:0]  ddt_modes;       // ddtp.iommu_mode values 0..4 a write may select
+    logic        ddtp_reset_bare; // ddtp.iommu_mode after reset: 1 Bare, 0 Off
+    logic [3:0]  cq_max_log2;     // largest cqb.LOG2SZ-1
+    logic [3:0]  fq_max_log2;     // largest fqb.LOG2SZ-1
+    logic [4:0]  num_vec;         // interrupt vectors (1..NUM_VEC)
+    logic [43:0] ddtp_fixed_ppn;  // nonzero: ddtp.PPN reads this, writes ignored
+    logic [43:0] cq_fixed_ppn;    // nonzero: cqb.PPN likewise
+    logic [43:0] fq_fixed_ppn;    // nonzero: fqb.PPN likewise
+  } cfg_t;
 
   // Register offsets (iommu_registers.adoc, "Register layout").
   localparam logic [11:0] R_CAPS      = 12'h000;

@@ -21,6 +21,9 @@ module riommu_ptw
 ) (
   input  logic        clk,
   input  logic        rst_n,
+  // verilator lint_off UNUSEDSIGNAL
+  input  cfg_t cfg,  // riommu_pkg::cfg_t: parameters and mutant select
+  // verilator lint_on UNUSEDSIGNAL
   input  logic        start,
   input  logic [3:0]  mode,
   input  logic [43:0] root_ppn,

@@ -24,6 +24,9 @@ module riommu_regs
 ) (
   input  logic clk,
   input  logic rst_n,
+  // verilator lint_off UNUSEDSIGNAL
+  input  cfg_t cfg,  // riommu_pkg::cfg_t: parameters and mutant select
+  // verilator lint_on UNUSEDSIGNAL
   // AXI4 slave
   input  logic        s_reg_awvalid,
   output logic        s_reg_awready,

@@ -11,6 +11,10 @@
 module riommu_rtl_top
   import riommu_pkg::*;
 #(
+`ifdef RIOMMU_RTL_VERIF
+  // the verif_* straps replace the parameter block (sizes still come from it)
+  // verilator lint_off UNUSEDPARAM
+`endif
   // 0x10 version, Sv39/48/57, Svrsw60t59b, Svpbmt, AMO_HWAD, END, IGS=BOTH,
   // PAS=56, NL, S.
   parameter logic [63:0] CAPS          = 64'h0000_0C38_2900_CE10,
@@ -20,10 +24,38 @@ module riommu_rtl_top
   parameter int          NUM_VEC       = 16,
   parameter int          IOTLB_ENTRIES = 16,
   parameter int          DDTC_ENTRIES  = 8,
-  parameter int          DID_WIDTH     = 24
+  parameter int          DID_WIDTH     = 24,
+  // ddtp.iommu_mode values a write may select (bit n: mode n; Off and Bare
+  // are always legal): 1LVL, 2LVL, 3LVL.
+  parameter logic [4:0]  DDT_MODES     = 5'h1C,
+  // Nonzero: the PPN field of ddtp / cqb / fqb is hard-wired to this value.
+  parameter logic [43:0] DDTP_FIXED_PPN = 44'h0,
+  parameter logic [43:0] CQ_FIXED_PPN  = 44'h0,
+  parameter logic [43:0] FQ_FIXED_PPN  = 44'h0,
+  // Nonzero: switch in bug MUTANT of README.md "Mutants" (verification only).
+  parameter int          MUTANT        = 0
+`ifdef RIOMMU_RTL_VERIF
+  // verilator lint_on UNUSEDPARAM
+`endif
 ) (
   input  logic        clk,
   input  logic        rst_n,
+`ifdef RIOMMU_RTL_VERIF
+  // Verification build only (README.md "Configuration straps"): the
+  // parameter block as inputs, held stable from before reset. A value
+  // outside what the parameters allow (NUM_VEC vectors, 56-bit PAs) is
+  // clamped by the logic that uses it.
+  input  logic [7:0]  verif_mutant,
+  input  logic [63:0] verif_caps,
+  input  logic [4:0]  verif_ddt_modes,
+  input  logic        verif_ddtp_reset_bare,
+  input  logic [3:0]  verif_cq_max_log2,
+  input  logic [3:0]  verif_fq_max_log2,
+  input  logic [4:0]  verif_num_vec,
+  input  logic [43:0] verif_ddtp_fixed_ppn,
+  input  logic [43:0] verif_cq_fixed_ppn,
+  input  logic [43:0] verif_fq_fixed_ppn,
+`endif
   // register port
   input  logic        s_reg_awvalid,
   output logic        s_reg_awready,
@@ -119,6 +151,22 @@ module riommu_rtl_top
   // interrupts
   output logic [15:0] wsi
 );
+  // ------------------------------------------------ implementation values
+  cfg_t cfg;
+`ifdef RIOMMU_RTL_VERIF
+  assign cfg = '{mutant: verif_mutant, caps: verif_caps, ddt_modes: verif_ddt_modes,
+                 ddtp_reset_bare: verif_ddtp_reset_bare, cq_max_log2: verif_cq_max_log2,
+                 fq_max_log2: verif_fq_max_log2, num_vec: verif_num_vec,
+                 ddtp_fixed_ppn: verif_ddtp_fixed_ppn, cq_fixed_ppn: verif_cq_fixed_ppn,
+                 fq_fixed_ppn: verif_fq_fixed_ppn};
+`else
+  assign cfg = '{mutant: 8'(MUTANT), caps: CAPS, ddt_modes: DDT_MODES,
+                 ddtp_reset_bare: (DDTP_RESET == 1), cq_max_log2: 4'(CQ_MAX_LOG2),
+                 fq_max_log2: 4'(FQ_MAX_LOG2), num_vec: 5'(NUM_VEC),
+                 ddtp_fixed_ppn: DDTP_FIXED_PPN, cq_fixed_ppn: CQ_FIXED_PPN,
+                 fq_fixed_ppn: FQ_FIXED_PPN};
+`endif
+
   // ------------------------------------------------------------ registers
   logic        fctl_be, fctl_wsi, cq_on, cq_stalled, fq_on, fq_stalled;
   logic [3:0]  ddtp_mode, ipsr, ipsr_set;
@@ -138,7 +186,7 @@ module riommu_rtl_top
     .CAPS(CAPS), .DDTP_RESET(DDTP_RESET), .CQ_MAX_LOG2(CQ_MAX_LOG2),
     .FQ_MAX_LOG2(FQ_MAX_LOG2), .NUM_VEC(NUM_VEC)
   ) u_regs (
-    .clk, .rst_n,
+    .clk, .rst_n, .cfg,
     .s_reg_awvalid, .s_reg_awready, .s_reg_awaddr, .s_reg_awid, .s_reg_awsize, .s_reg_awlen,
     .s_reg_wvalid, .s_reg_wready, .s_reg_wdata, .s_reg_wstrb, .s_reg_wlast,
     .s_reg_bvalid, .s_reg_bready, .s_reg_bid, .s_reg_bresp,
@@ -162,7 +210,7 @@ module riommu_rtl_top
   logic [1:0]            mresp;
 
   riommu_mem_arb #(.N(MC_N)) u_arb (
-    .clk, .rst_n,
+    .clk, .rst_n, .cfg,
     .req(mreq), .we(mwe), .addr(maddr), .wdata(mwdata), .wstrb(mwstrb), .size(msize),
     .xlated(mxl), .done(mdone), .rdata(mrdata), .resp(mresp),
     .m_mem_awvalid, .m_mem_awready, .m_mem_awaddr, .m_mem_awid, .m_mem_awsize, .m_mem_awlen,
@@ -197,7 +245,7 @@ module riommu_rtl_top
   logic [11:0] rs_cause;
 
   riommu_dev_port #(.DID_WIDTH(DID_WIDTH)) u_dev (
-    .clk, .rst_n,
+    .clk, .rst_n, .cfg,
     .s_dev_awvalid, .s_dev_awready, .s_dev_awaddr, .s_dev_awid, .s_dev_awsize, .s_dev_awlen,
     .s_dev_awuser, .s_dev_wvalid, .s_dev_wready, .s_dev_wdata, .s_dev_wstrb, .s_dev_wlast,
     .s_dev_bvalid, .s_dev_bready, .s_dev_bid, .s_dev_bresp, .s_dev_buser,
@@ -225,7 +273,7 @@ module riommu_rtl_top
   riommu_xlate #(
     .CAPS(CAPS), .IOTLB_ENTRIES(IOTLB_ENTRIES), .DDTC_ENTRIES(DDTC_ENTRIES)
   ) u_xlate (
-    .clk, .rst_n, .ddtp_mode, .ddtp_ppn, .fctl_be,
+    .clk, .rst_n, .cfg, .ddtp_mode, .ddtp_ppn, .fctl_be,
     .rq_valid, .rq_ready, .rq_bad, .rq_wr, .rq_ex, .rq_priv, .rq_pv, .rq_pid, .rq_did,
     .rq_addr, .rq_size, .rq_wdata, .rq_wstrb,
     .rs_valid, .rs_rdata, .rs_resp, .rs_cause,
@@ -241,7 +289,7 @@ module riommu_rtl_top
 
   // ------------------------------------------------------ command queue
   riommu_cq #(.CAPS(CAPS)) u_cq (
-    .clk, .rst_n, .cq_on, .cq_stalled, .cq_ppn, .cqh, .cqt, .fctl_be, .fctl_wsi,
+    .clk, .rst_n, .cfg, .cq_on, .cq_stalled, .cq_ppn, .cqh, .cqt, .fctl_be, .fctl_wsi,
     .head_inc(cq_head_inc), .set_cqmf(cq_set_cqmf), .set_ill(cq_set_ill), .set_fwip(cq_set_fwip),
     .sy_valid, .sy_kind, .sy_av, .sy_pscv, .sy_gv, .sy_pscid, .sy_vpn, .sy_dv, .sy_did, .sy_ack,
     .mreq(mreq[MC_CQ]), .mwe(mwe[MC_CQ]), .maddr(maddr[MC_CQ]), .mwdata(mwdata[MC_CQ]),
@@ -253,7 +301,7 @@ module riommu_rtl_top
   logic [55:0] mf_addr;
 
   riommu_fq #(.CAPS(CAPS)) u_fq (
-    .clk, .rst_n, .fq_on, .fq_stalled, .fq_ppn, .fq_log2szm1, .fqh, .fqt, .fctl_be,
+    .clk, .rst_n, .cfg, .fq_on, .fq_stalled, .fq_ppn, .fq_log2szm1, .fqh, .fqt, .fctl_be,
     .tail_inc(fq_tail_inc), .set_fqof(fq_set_fqof), .set_fqmf(fq_set_fqmf),
     .fr_valid, .fr_ready, .fr_cause, .fr_ttyp, .fr_did, .fr_pv, .fr_pid, .fr_priv, .fr_iotval,
     .mf_valid, .mf_ready, .mf_addr,
@@ -262,7 +310,7 @@ module riommu_rtl_top
   );
 
   riommu_intr #(.NUM_VEC(NUM_VEC)) u_intr (
-    .clk, .rst_n, .ipsr, .ipsr_set, .icvec, .fctl_wsi, .msi_addr, .msi_data, .msi_mask, .wsi,
+    .clk, .rst_n, .cfg, .ipsr, .ipsr_set, .icvec, .fctl_wsi, .msi_addr, .msi_data, .msi_mask, .wsi,
     .mf_valid, .mf_ready, .mf_addr,
     .mreq(mreq[MC_MSI]), .maddr(maddr[MC_MSI]), .mwdata(mwdata[MC_MSI]),
     .mwstrb(mwstrb[MC_MSI]), .mdone(mdone[MC_MSI]), .mresp

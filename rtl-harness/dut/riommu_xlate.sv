@@ -25,6 +25,9 @@ module riommu_xlate
 ) (
   input  logic        clk,
   input  logic        rst_n,
+  // verilator lint_off UNUSEDSIGNAL
+  input  cfg_t cfg,  // riommu_pkg::cfg_t: parameters and mutant select
+  // verilator lint_on UNUSEDSIGNAL
   // configuration
   input  logic [3:0]  ddtp_mode,
   input  logic [43:0] ddtp_ppn,
@@ -122,14 +125,14 @@ module riommu_xlate
   tlbe_t tlb_fill_e;
 
   riommu_ddtc #(.ENTRIES(DDTC_ENTRIES)) u_ddtc (
-    .clk, .rst_n,
+    .clk, .rst_n, .cfg,
     .lk_did(did_q), .lk_hit(ddtc_hit), .lk_dc(ddtc_dc),
     .fill(ddtc_fill), .fill_did(did_q), .fill_dc(ddt_dc),
     .inv(sy_ack && sy_kind == SYNC_INV_DDT), .inv_all(!sy_dv), .inv_did(sy_did)
   );
 
   riommu_iotlb #(.ENTRIES(IOTLB_ENTRIES)) u_iotlb (
-    .clk, .rst_n,
+    .clk, .rst_n, .cfg,
     .lk_pscid(dc_q.pscid), .lk_vpn(va_q[56:12]), .lk_hit(tlb_hit), .lk_e(tlb_e),
     .fill(tlb_fill), .fill_e(tlb_fill_e),
     .inv(sy_ack && sy_kind == SYNC_INV_VMA), .inv_gv(sy_gv), .inv_av(sy_av),
@@ -141,7 +144,7 @@ module riommu_xlate
   logic [11:0] ddt_cause;
   dc_t         ddt_dc;
   riommu_ddt #(.CAPS(CAPS)) u_ddt (
-    .clk, .rst_n, .start(ddt_start), .did(did_q), .mode(ddtp_mode), .root_ppn(ddtp_ppn),
+    .clk, .rst_n, .cfg, .start(ddt_start), .did(did_q), .mode(ddtp_mode), .root_ppn(ddtp_ppn),
     .be(fctl_be), .done(ddt_done), .cause(ddt_cause), .dc(ddt_dc),
     .mreq(ddt_mreq), .maddr(ddt_maddr), .mdone(ddt_mdone), .mrdata(mrdata), .mresp(mresp)
   );
@@ -150,7 +153,7 @@ module riommu_xlate
   logic [11:0] ptw_cause;
   tlbe_t       ptw_leaf;
   riommu_ptw #(.CAPS(CAPS)) u_ptw (
-    .clk, .rst_n, .start(ptw_start), .mode(dc_q.fsc_mode), .root_ppn(dc_q.fsc_ppn),
+    .clk, .rst_n, .cfg, .start(ptw_start), .mode(dc_q.fsc_mode), .root_ppn(dc_q.fsc_ppn),
     .va(va_q), .wr(wr_q), .ex(ex_q), .priv(priv_q), .sbe(dc_q.sbe), .sade(dc_q.sade),
     .done(ptw_done), .cause(ptw_cause), .leaf(ptw_leaf),
     .mreq(ptw_mreq), .mwe(ptw_mwe), .maddr(ptw_maddr), .mwdata(ptw_mwdata),

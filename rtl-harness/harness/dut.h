@@ -76,6 +76,8 @@ public:
     void eval() override { top_->eval(); }
     void trace(VerilatedFstC &fst, int levels) override { top_->trace(&fst, levels); }
     void finish() override { top_->final(); }
+    // The Verilated top, for a DUT's own adapter (e.g. its straps).
+    Top &top() { return *top_; }
 
 private:
     std::unique_ptr<Top> top_;

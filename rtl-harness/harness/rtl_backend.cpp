@@ -287,6 +287,23 @@ const char *b_last_error(void *ctx)
 
 } // namespace
 
+extern "C" int riommu_rtl_dut_check(const riommu_rtl_dut *dut, const riommu_config *cfg,
+                                     unsigned mutant, char *why, size_t whylen)
+{
+    if (!dut) {
+        std::snprintf(why, whylen, "no DUT given");
+        return -1;
+    }
+    if (!dut->configure) {
+        if (mutant) {
+            std::snprintf(why, whylen, "DUT %s has no mutants", dut->name);
+            return -1;
+        }
+        return 0;
+    }
+    return dut->configure(nullptr, cfg, mutant, why, whylen);
+}
+
 extern "C" int riommu_rtl_backend_create(const riommu_rtl_config *cfg, riommu_backend_ops *out,
                                          char *err, size_t errlen)
 {
@@ -307,7 +324,22 @@ extern "C" int riommu_rtl_backend_create(const riommu_rtl_config *cfg, riommu_ba
 
     std::unique_ptr<RtlBackend> b(new RtlBackend);
     b->quiet_cycles = cfg->settle_quiet_cycles ? cfg->settle_quiet_cycles : 64;
-    b->h.reset(new rh::Harness(cfg->dut->make, hc));
+    const riommu_rtl_dut *dut = cfg->dut;
+    if (riommu_rtl_dut_check(dut, cfg->model, cfg->mutant, err, errlen) < 0)
+        return -1;
+    rh::DutFactory make = dut->make;
+    if (dut->configure && (cfg->model || cfg->mutant)) {
+        const riommu_config *model = cfg->model;
+        unsigned mutant = cfg->mutant;
+        make = [dut, model, mutant](VerilatedContext *vc) {
+            std::unique_ptr<rh::Dut> d = dut->make(vc);
+            char why[8];
+            // checked above: cannot fail
+            (void)dut->configure(d.get(), model, mutant, why, sizeof why);
+            return d;
+        };
+    }
+    b->h.reset(new rh::Harness(make, hc));
     RtlBackend *raw = b.get();
     b->h->mem().add_observer([raw](const rh::MemAccess &m) {
         if (m.translated && raw->want_pa && !raw->have_pa) {

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "riommu/backend.h"
+#include "riommu/riommu.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,7 +51,22 @@ typedef struct riommu_rtl_config {
     int mem_reorder;               /* nonzero: reorder responses across IDs */
     uint64_t seed;                 /* all bus randomness */
     unsigned settle_quiet_cycles;  /* 0 = 64 */
+    /* The reference model's configuration the DUT must match (capabilities,
+     * queue limits, vectors, fixed PPNs, ...): the DUT's configure hook
+     * checks and applies it before reset. NULL = the DUT's defaults. */
+    const riommu_config *model;
+    unsigned mutant;               /* 0 = none; else the DUT's bug number */
 } riommu_rtl_config;
+
+/*
+ * Can `dut` be configured to behave as a model with configuration `cfg`
+ * (and carry bug `mutant`, 0 = none)? Builds nothing. Returns 0, or -1 with
+ * the first reason in why ("DUT has no MSI translation (caps.MSI_FLAT)").
+ * A DUT without a configure hook accepts only mutant 0 and leaves the
+ * check to the caller (its model preset).
+ */
+int riommu_rtl_dut_check(const riommu_rtl_dut *dut, const riommu_config *cfg, unsigned mutant,
+                         char *why, size_t whylen);
 
 /* Build the DUT, reset it and fill `out` (name "rtl"). Returns 0, or -1 with
  * the reason in err. */

@@ -10,7 +10,17 @@
 extern "C" {
 #endif
 
-/* The verilated riommu_rtl_top with its default parameters. */
+/* Bugs riommu_rtl_top can carry (rtl-harness/dut/README.md "Mutants"). */
+#define RIOMMU_RTL_MUTANTS 0u
+
+/*
+ * The verilated riommu_rtl_top, built with its configuration straps
+ * (README.md "Configuration straps"): riommu_rtl_dut_check / the rtl
+ * backend's `model` and `mutant` set capabilities (a subset of the default
+ * CAPS: Sv39/48/57, Svrsw60t59b, Svpbmt, AMO_HWAD, END, NL, S cleared; IGS;
+ * PAS 32..56), ddtp reset mode and modes, queue limits, vectors and fixed
+ * PPNs; everything else must equal riommu_rtl_model_config.
+ */
 const riommu_rtl_dut *riommu_rtl_riommu_dut(void);
 
 /*

@@ -7,6 +7,6 @@
 extern "C" const riommu_rtl_dut *riommu_rtl_stub_dut(void)
 {
     static const riommu_rtl_dut d{"riommu_stub_top (test stub)",
-                                  rh::make_dut<Vriommu_stub_top>};
+                                  rh::make_dut<Vriommu_stub_top>, nullptr};
     return &d;
 }
