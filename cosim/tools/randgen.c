@@ -1842,13 +1842,14 @@ static void model_config(gen *g)
         emit(g, "config ddt reset bare");
         g->reset_ddtp = DDTP_BARE;
     }
-    if (chance(&g->r, 40))
+    bool more = !g->t->config_straps_only;
+    if (more && chance(&g->r, 40))
         cache_line(g, "iotlb", false);
-    if (chance(&g->r, 30))
+    if (more && chance(&g->r, 30))
         cache_line(g, "ddtc", true);
-    if (chance(&g->r, 30))
+    if (more && chance(&g->r, 30))
         cache_line(g, "walkc", true);
-    if (chance(&g->r, 30))
+    if (more && chance(&g->r, 30))
         emit(g, "config timing mem_lat=%u cmd_lat=%u ddtp_busy=%u qcsr_busy=%u xlate_lat=%u",
              (unsigned)below(&g->r, 60), (unsigned)below(&g->r, 120), (unsigned)below(&g->r, 300),
              (unsigned)below(&g->r, 300), (unsigned)below(&g->r, 10));
@@ -1862,13 +1863,13 @@ static void model_config(gen *g)
     }
     if (chance(&g->r, 15))
         emit(g, "config num_vectors %u", 1u + (unsigned)below(&g->r, 16));
-    if (chance(&g->r, 10))
+    if (more && chance(&g->r, 10))
         emit(g, "config synchronous on");
-    if (chance(&g->r, 10)) {
+    if (more && chance(&g->r, 10)) {
         emit(g, "config iotval_page_offset off");
         g->iotval_page = false;
     }
-    if (chance(&g->r, 20))
+    if (more && chance(&g->r, 20))
         emit(g, "config seed %u", (unsigned)below(&g->r, 1u << 31));
 }
 
@@ -2094,7 +2095,7 @@ void randgen_target_model(randgen_target *t)
 void randgen_target_rtl(randgen_target *t)
 {
     randgen_target_model(t);
-    t->config = false;            /* riommu_rtl_top's parameters are fixed */
+    t->config_straps_only = true; /* riommu_rtl_top's straps (README.md) */
     t->dma_pid_priv_exec = false; /* no process contexts */
 }
 

@@ -64,6 +64,10 @@ typedef struct randgen_target {
     unsigned n_device_ids;
     bool config;               /* `config` lines: caps, DDT modes, caches,
                                   timing, queue limits, vectors */
+    bool config_straps_only;   /* with config: only what an rtl DUT's straps
+                                  set (caps, DDT modes and reset, queue
+                                  limits, vectors); no cache, timing or
+                                  implementation-choice lines */
     bool dma_pid_priv_exec;    /* DMA with `pid`, `priv` or `exec` */
     bool platform_bus;         /* `driver bus platform` (wired interrupts) */
     /* Stimulus a backend is known to get wrong, each a documented

@@ -223,6 +223,11 @@ static bool section_world(replay *rp, uint64_t line)
                 slots[wp.n_edu++] = (uint8_t)sl;
         wp.edu_slots = slots;
     }
+    /* The rtl DUT runs a section whose recorded configuration its straps
+     * can take (world_rtl_check), with the straps set from it. */
+    char rtl_why[200];
+    if (world_has_rtl(rp->specs, rp->nspecs) && !world_rtl_check(&s->model, rtl_why, sizeof rtl_why))
+        wp.rtl_not_run = rtl_why;
     wp.scenario = s->name;
     wp.dma_base = s->base;
     wp.dma_size = s->size;

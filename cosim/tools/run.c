@@ -317,50 +317,40 @@ static bool qemu_applicable(const scn_program *p, char *why, size_t len)
     return true;
 }
 
-/* Why `p` cannot run as a whole on the rtl backend (riommu_rtl_top with its
- * default parameters, rtl-harness/dut/README.md): writes the first reason
- * into why and returns false; true when it can. Config lines are fine when
- * every field they set to other than its default is set to the DUT's value
- * (riommu_rtl_model_config over the defaults): fields left at their default
- * take the DUT's, as in a program without config lines. Cache geometry and
- * timing always take the DUT's (they change no architectural result a
- * program can expect without invalidating). */
-static bool rtl_applicable(const scn_program *p, char *why, size_t len)
+/*
+ * Can the rtl backend run program p? Its DUT starts from
+ * riommu_rtl_model_config; the program's config lines are applied on top
+ * (scn_config_apply) and the result must be a configuration the DUT's
+ * straps can take (world_rtl_check). Cache geometry and timing always take
+ * the DUT's (they are not straps, and change no architectural result a
+ * program can expect without invalidating). On true, *cfg is that
+ * configuration, for every model backend of the run.
+ */
+static bool rtl_applicable(const scn_program *p, riommu_config *cfg, char *why, size_t len)
 {
-    riommu_config dflt, dut;
-    riommu_config_default(&dflt);
-    dut = dflt;
+    riommu_config dut;
+    riommu_config_default(&dut);
     if (!world_rtl_model_config(&dut)) {
         snprintf(why, len, "this riommu was built without Verilator");
         return false;
     }
-    riommu_config want = p->model;
-#define RTL_TAKE(f)                                                                               \
-    do {                                                                                          \
-        if (want.f == dflt.f)                                                                     \
-            want.f = dut.f;                                                                       \
-    } while (0)
-    RTL_TAKE(capabilities);
-    RTL_TAKE(fctl_reset);
-    RTL_TAKE(ddtp_reset_mode);
-    RTL_TAKE(ddt_modes);
-    RTL_TAKE(cq_max_log2szm1);
-    RTL_TAKE(fq_max_log2szm1);
-    RTL_TAKE(num_vectors);
-    RTL_TAKE(iotval_page_offset);
-    RTL_TAKE(check_pas);
-    RTL_TAKE(qb_write_clears_index);
-#undef RTL_TAKE
+    if (p->qemu_params) {
+        snprintf(why, len, "'config qemu' gives QEMU's parameters, not riommu_rtl_top's");
+        return false;
+    }
+    riommu_config want = dut;
+    scn_error e;
+    if (!scn_config_apply(p, &want, &e)) {
+        snprintf(why, len, "line %u: on riommu_rtl_top's parameters: %.100s", e.line, e.msg);
+        return false;
+    }
     want.ddtc = dut.ddtc;
     want.pdtc = dut.pdtc;
     want.iotlb = dut.iotlb;
     want.walkc = dut.walkc;
     want.timing = dut.timing;
-    if (p->nconfig && !scn_config_equal(&want, &dut)) {
-        snprintf(why, len, "it configures the model beyond the DUT's parameters (%u config "
-                 "line(s)); riommu_rtl_top's are fixed", p->nconfig);
+    if (!world_rtl_check(&want, why, len))
         return false;
-    }
     for (size_t i = 0; i < p->nsteps; i++) {
         const scn_step *st = &p->steps[i];
         if (st->kind == SCN_DMA && st->u.dma.pv) {
@@ -369,6 +359,7 @@ static bool rtl_applicable(const scn_program *p, char *why, size_t len)
             return false;
         }
     }
+    *cfg = want;
     return true;
 }
 
@@ -447,8 +438,9 @@ static bool build_cosim(runner *r, char *err, size_t errlen)
         wp.qemu_not_run = why;
     /* Likewise the rtl backend's DUT (riommu_rtl_model_config). */
     if (world_has_rtl(r->o->backends, r->o->nbackends)) {
-        if (rtl_applicable(r->p, why, sizeof why))
-            world_rtl_model_config(&r->refcfg);
+        riommu_config rc;
+        if (rtl_applicable(r->p, &rc, why, sizeof why))
+            r->refcfg = rc;
         else
             wp.rtl_not_run = why;
     }

@@ -1843,10 +1843,56 @@ void scn_free(scn_program *p)
     free(p->dev_names);
     free(p->dom_names);
     free(p->file);
+    free(p->config_src);
     free(p);
 }
 
+/* Keep a `config` line (not `config qemu`) as written, with its line
+ * number as a `#line` comment so scn_config_apply reports the scenario's. */
+static void keep_config_line(parser *ps, const char *text, size_t len)
+{
+    if (ps->ntok < 2 || !cli_name_eq(ps->tok[0], "config") || cli_name_eq(ps->tok[1], "qemu"))
+        return;
+    scn_program *p = ps->p;
+    size_t have = p->config_src ? strlen(p->config_src) : 0;
+    char *n = realloc(p->config_src, have + len + 2);
+    if (!n) {
+        fail(ps, "out of memory");
+        return;
+    }
+    memcpy(n + have, text, len);
+    n[have + len] = '\n';
+    n[have + len + 1] = 0;
+    p->config_src = n;
+    if (p->nconfig_lines < SCN_CONFIG_APPLY_MAX)
+        p->config_lines[p->nconfig_lines++] = ps->line;
+}
+
+static scn_program *parse_from(const char *file, const char *text, size_t len,
+                               const riommu_config *base, const scn_program *numbering,
+                               scn_error *err);
+
 scn_program *scn_parse(const char *file, const char *text, size_t len, scn_error *err)
+{
+    return parse_from(file, text, len, NULL, NULL, err);
+}
+
+bool scn_config_apply(const scn_program *p, riommu_config *cfg, scn_error *err)
+{
+    memset(err, 0, sizeof *err);
+    if (!p->config_src)
+        return true;
+    scn_program *q = parse_from(p->file, p->config_src, strlen(p->config_src), cfg, p, err);
+    if (!q)
+        return false;
+    *cfg = q->model;
+    scn_free(q);
+    return true;
+}
+
+static scn_program *parse_from(const char *file, const char *text, size_t len,
+                               const riommu_config *base, const scn_program *numbering,
+                               scn_error *err)
 {
     memset(err, 0, sizeof *err);
     parser *ps = calloc(1, sizeof *ps);
@@ -1867,16 +1913,24 @@ scn_program *scn_parse(const char *file, const char *text, size_t len, scn_error
     } else {
         memcpy(p->file, file, fl + 1);
     }
-    riommu_config_default(&p->model);
+    if (base)
+        p->model = *base;
+    else
+        riommu_config_default(&p->model);
     if (len > SCN_MAX_FILE_BYTES)
         fail(ps, "scenario larger than %u bytes", SCN_MAX_FILE_BYTES);
     size_t pos = 0;
+    unsigned idx = 0;
     while (!ps->failed && pos < len) {
         ps->line++;
+        if (numbering) /* a scn_config_apply text: line i is config line i */
+            ps->line = ++idx <= numbering->nconfig_lines ? numbering->config_lines[idx - 1] : idx;
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t l = nl ? (size_t)(nl - (text + pos)) : len - pos;
-        if (tokenize(ps, text + pos, l) && ps->ntok)
+        if (tokenize(ps, text + pos, l) && ps->ntok) {
+            keep_config_line(ps, text + pos, l);
             statement(ps);
+        }
         pos += l + (nl ? 1 : 0);
     }
     if (!ps->failed) {

@@ -13,6 +13,7 @@
  * names, data patterns, total work of `repeat`).
  */
 #ifndef RIOMMU_SCENARIO_H
+#define SCN_CONFIG_APPLY_MAX 64u /* config lines scn_config_apply numbers exactly */
 #define RIOMMU_SCENARIO_H
 
 #include <stdbool.h>
@@ -206,6 +207,11 @@ typedef struct scn_program {
                               counting `config qemu` */
     bool qemu_params;      /* `config qemu`: model starts from
                               riommu_qemu_model_config */
+    char *config_src;      /* the `config` lines other than `config qemu`,
+                              as written, one per line (NULL: none); for
+                              scn_config_apply */
+    unsigned config_lines[SCN_CONFIG_APPLY_MAX]; /* their line numbers */
+    unsigned nconfig_lines;
     scn_step *steps;
     size_t nsteps, cap;
     unsigned ndevs, ndoms; /* slots */
@@ -229,6 +235,15 @@ scn_program *scn_parse(const char *file, const char *text, size_t len, scn_error
 
 /* Read and parse a file (at most SCN_MAX_FILE_BYTES). */
 scn_program *scn_parse_file(const char *path, scn_error *err);
+
+/*
+ * Apply the program's `config` lines (not `config qemu`) to *cfg, as if the
+ * scenario started from *cfg instead of the defaults: a backend whose
+ * parameters are fixed elsewhere (the rtl DUT's preset) gets the same
+ * relative changes (`caps -Sv57`) and settings. Returns true, or false
+ * with *err set (line numbers are the scenario's) and *cfg unchanged.
+ */
+bool scn_config_apply(const scn_program *p, riommu_config *cfg, scn_error *err);
 
 /* Free a program (NULL is allowed). */
 void scn_free(scn_program *p);

@@ -56,6 +56,17 @@ bool world_rtl_model_config(riommu_config *cfg)
 #endif
 }
 
+bool world_rtl_check(const riommu_config *cfg, char *why, size_t len)
+{
+#ifdef RIOMMU_HAVE_RTL
+    return riommu_rtl_dut_check(riommu_rtl_riommu_dut(), cfg, 0, why, len) == 0;
+#else
+    (void)cfg;
+    snprintf(why, len, "this riommu was built without Verilator");
+    return false;
+#endif
+}
+
 /* Leave backend `sp` out: counted skipped once per kind, the reason in note. */
 static void world_leave_out(const run_backend_spec *sp, const char *why, bool *left_out,
                             uint64_t *skipped, char *note, size_t notelen)

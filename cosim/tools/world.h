@@ -73,6 +73,11 @@ bool world_has_rtl(const run_backend_spec *b, unsigned n);
  * Verilator. */
 bool world_rtl_model_config(riommu_config *cfg);
 
+/* Can the rtl backend's DUT be configured like `cfg` (its straps,
+ * riommu_rtl_dut_check)? False with the reason in why, also when built
+ * without Verilator. */
+bool world_rtl_check(const riommu_config *cfg, char *why, size_t len);
+
 /* The window world_create uses when p->dma_size is 0: the engine's
  * default, moved to RUN_QEMU_DMA_BASE when `qemu` (a qemu backend runs,
  * or the scenario has `config qemu`). */

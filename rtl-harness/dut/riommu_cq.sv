@@ -18,9 +18,7 @@
 //                 the failing command.
 module riommu_cq
   import riommu_pkg::*;
-#(
-  parameter logic [63:0] CAPS = 64'h0
-) (
+(
   input  logic        clk,
   input  logic        rst_n,
   // verilator lint_off UNUSEDSIGNAL
@@ -59,10 +57,18 @@ module riommu_cq
   input  logic [63:0] mrdata,
   input  logic [1:0]  mresp
 );
-  localparam int PAS = int'(CAPS[37:32]);
-  localparam bit C_NL = CAPS[42], C_S = CAPS[43], C_ATS = CAPS[25];
-  localparam bit C_GX4 = |CAPS[19:16];
-  localparam bit C_PD  = |CAPS[40:38];
+  int PAS;
+  assign PAS = int'(cfg.caps[37:32]);
+  logic C_NL;
+  assign C_NL = cfg.caps[42];
+  logic C_S;
+  assign C_S = cfg.caps[43];
+  logic C_ATS;
+  assign C_ATS = cfg.caps[25];
+  logic C_GX4;
+  assign C_GX4 = |cfg.caps[19:16];
+  logic C_PD;
+  assign C_PD = |cfg.caps[40:38];
 
   typedef enum logic [2:0] {S_IDLE, S_RD0, S_RD1, S_EXEC, S_SYNC, S_FWR, S_FIN} state_t;
   state_t state;

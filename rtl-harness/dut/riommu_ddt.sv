@@ -12,9 +12,7 @@
 // a non-Bare pdtp, msiptp not Off, EN_ATS/EN_PRI/T2GPA/PRPR.
 module riommu_ddt
   import riommu_pkg::*;
-#(
-  parameter logic [63:0] CAPS = 64'h0
-) (
+(
   input  logic        clk,
   input  logic        rst_n,
   // verilator lint_off UNUSEDSIGNAL
@@ -35,12 +33,26 @@ module riommu_ddt
   input  logic [63:0] mrdata,
   input  logic [1:0]  mresp
 );
-  localparam bit EXT  = CAPS[22];  // MSI_FLAT: extended format
-  localparam int PAS  = int'(CAPS[37:32]);
-  localparam bit C_ATS = CAPS[25], C_T2GPA = CAPS[26], C_END = CAPS[27];
-  localparam bit C_SV39 = CAPS[9], C_SV48 = CAPS[10], C_SV57 = CAPS[11];
-  localparam bit C_HWAD = CAPS[24], C_QOS = CAPS[41];
-  localparam int NDW  = EXT ? 8 : 4;
+  logic EXT;  // MSI_FLAT: extended format
+  assign EXT = cfg.caps[22];
+  int PAS;
+  assign PAS = int'(cfg.caps[37:32]);
+  logic C_ATS;
+  assign C_ATS = cfg.caps[25];
+  logic C_T2GPA;
+  assign C_T2GPA = cfg.caps[26];
+  logic C_END;
+  assign C_END = cfg.caps[27];
+  logic C_SV39;
+  assign C_SV39 = cfg.caps[9];
+  logic C_SV48;
+  assign C_SV48 = cfg.caps[10];
+  logic C_SV57;
+  assign C_SV57 = cfg.caps[11];
+  logic C_HWAD;
+  assign C_HWAD = cfg.caps[24];
+  logic C_QOS;
+  assign C_QOS = cfg.caps[41];
 
   typedef enum logic [1:0] {S_IDLE, S_DDTE, S_DC, S_CHECK} state_t;
   state_t state;
@@ -163,7 +175,7 @@ module riommu_ddt
             end else begin
               dcw[dwi] <= rd;
               dwi <= dwi + 3'd1;
-              if (int'(dwi) == NDW - 1) state <= S_CHECK;
+              if (dwi == (EXT ? 3'd7 : 3'd3)) state <= S_CHECK;  // 8 or 4 doublewords
             end
           end
         end

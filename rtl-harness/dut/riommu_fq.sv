@@ -9,9 +9,7 @@
 // Every fault is reported individually, never coalesced (impl-defined 18).
 module riommu_fq
   import riommu_pkg::*;
-#(
-  parameter logic [63:0] CAPS = 64'h0
-) (
+(
   input  logic        clk,
   input  logic        rst_n,
   // verilator lint_off UNUSEDSIGNAL
@@ -48,7 +46,8 @@ module riommu_fq
   input  logic        mdone,
   input  logic [1:0]  mresp
 );
-  localparam int PAS = int'(CAPS[37:32]);
+  int PAS;
+  assign PAS = int'(cfg.caps[37:32]);
   typedef enum logic [1:0] {S_IDLE, S_CHK, S_WR} state_t;
   state_t state;
   logic [3:0][63:0] rec;

@@ -16,9 +16,7 @@
 // such a leaf is a page fault.
 module riommu_ptw
   import riommu_pkg::*;
-#(
-  parameter logic [63:0] CAPS = 64'h0
-) (
+(
   input  logic        clk,
   input  logic        rst_n,
   // verilator lint_off UNUSEDSIGNAL
@@ -45,8 +43,14 @@ module riommu_ptw
   input  logic [63:0] mrdata,
   input  logic [1:0]  mresp
 );
-  localparam int PAS = int'(CAPS[37:32]);
-  localparam bit C_RSW = CAPS[14], C_PBMT = CAPS[15], C_HWAD = CAPS[24];
+  int PAS;
+  assign PAS = int'(cfg.caps[37:32]);
+  logic C_RSW;
+  assign C_RSW = cfg.caps[14];
+  logic C_PBMT;
+  assign C_PBMT = cfg.caps[15];
+  logic C_HWAD;
+  assign C_HWAD = cfg.caps[24];
 
   typedef enum logic [1:0] {S_IDLE, S_RD, S_WR} state_t;
   state_t state;

@@ -16,11 +16,7 @@
 module riommu_regs
   import riommu_pkg::*;
 #(
-  parameter logic [63:0] CAPS        = 64'h0,
-  parameter int          DDTP_RESET  = 0,
-  parameter int          CQ_MAX_LOG2 = 15,
-  parameter int          FQ_MAX_LOG2 = 15,
-  parameter int          NUM_VEC     = 16
+  parameter int          NUM_VEC     = 16   // msi_cfg_tbl entries built (cfg.num_vec used)
 ) (
   input  logic clk,
   input  logic rst_n,
@@ -88,14 +84,29 @@ module riommu_regs
   input  logic        fq_set_fqof,
   input  logic        fq_set_fqmf
 );
-  localparam logic [1:0] IGS = CAPS[29:28];
-  localparam bit         END = CAPS[27];
-  localparam int         PAS = int'(CAPS[37:32]);
-  localparam int         PPN_BITS = (PAS > 12 && PAS < 56) ? PAS - 12 : 44;
-  localparam logic [43:0] PPN_MASK = 44'((45'd1 << PPN_BITS) - 45'd1);
-  localparam int         VB = (NUM_VEC > 1) ? $clog2(NUM_VEC) : 1;
-  localparam logic [3:0] VMASK = (NUM_VEC > 1) ? 4'((5'd1 << VB) - 5'd1) : 4'd0;
-  localparam logic [3:0] VMAX  = 4'(NUM_VEC - 1);
+  // Implementation-defined values (riommu_pkg::cfg_t; constants in a
+  // synthesizable build).
+  logic [1:0]  IGS;
+  logic        END;
+  logic [5:0]  PAS;
+  logic [43:0] PPN_MASK;     // PPN bits below 2^PAS
+  logic [4:0]  NVEC;         // vectors, 1..NUM_VEC
+  logic [3:0]  VMASK, VMAX;  // icvec field: bits that number NVEC vectors, largest
+  assign IGS = cfg.caps[29:28];
+  assign END = cfg.caps[27];
+  assign PAS = cfg.caps[37:32];
+  assign PPN_MASK = (PAS > 6'd12 && PAS < 6'd56) ? 44'((45'd1 << (PAS - 6'd12)) - 45'd1) : '1;
+  assign NVEC = (cfg.num_vec == 5'd0) ? 5'd1 : (int'(cfg.num_vec) > NUM_VEC) ? 5'(NUM_VEC) : cfg.num_vec;
+  assign VMAX = 4'(NVEC - 5'd1);
+  always_comb begin
+    VMASK = 4'd0;
+    for (int b = 0; b < 4; b++) if ((5'd1 << b) < NVEC) VMASK[b] = 1'b1;
+  end
+
+  // ddtp.iommu_mode m may be written: Off, Bare, or a supported xLVL.
+  function automatic logic ddt_mode_ok(input logic [3:0] m, input logic [4:0] modes);
+    return (m <= DDTP_BARE) || (m <= DDTP_3LVL && modes[m[2:0]]);
+  endfunction
 
   function automatic logic [31:0] qmask(input logic [4:0] l2m1);
     return 32'((33'd1 << (6'(l2m1) + 6'd1)) - 33'd1);
@@ -104,7 +115,7 @@ module riommu_regs
   function automatic logic [3:0] legal_vec(input logic [3:0] v);
     logic [3:0] m;
     m = v & VMASK;
-    return (int'(m) >= NUM_VEC) ? VMAX : m;
+    return ({1'b0, m} >= NVEC) ? VMAX : m;
   endfunction
 
   function automatic logic [4:0] clamp_log2(input logic [4:0] v, input int max);
@@ -157,7 +168,7 @@ module riommu_regs
     a = {a8, 3'b000};
     d = '0;
     case (a)
-      R_CAPS:  d = CAPS;
+      R_CAPS:  d = cfg.caps;
       R_FCTL:  d = {61'd0, fctl_gxl, fctl_wsi, fctl_be};
       R_DDTP:  d = {10'd0, ddtp_ppn, 6'd0, ddtp_mode};
       R_CQB:   d = {10'd0, cq_ppn, 5'd0, cq_log2szm1};
@@ -169,7 +180,7 @@ module riommu_regs
       R_PQCSR: d = {28'd0, ipsr_q, 32'd0};
       R_ICVEC: d = {48'd0, icvec_q};
       default: begin
-        if (a >= R_MSI_CFG && a < 12'h400 && int'(a[7:4]) < NUM_VEC) begin
+        if (a >= R_MSI_CFG && a < 12'h400 && {1'b0, a[7:4]} < NVEC && IGS != 2'd1) begin
           if (a[3] == 1'b0) d = {8'd0, msi_addr_q[a[7:4]], 2'b00};
           else              d = {31'd0, msi_mask_q[a[7:4]], msi_data_q[a[7:4]]};
         end
@@ -196,7 +207,7 @@ module riommu_regs
   assign rd_dw = read_dw(s_reg_araddr[11:3]);
 
   logic unused_ok;
-  assign unused_ok = ^{s_reg_wstrb, s_reg_wlast, CAPS};
+  assign unused_ok = ^{s_reg_wstrb, s_reg_wlast};
 
   // Which 32-bit halves of the addressed doubleword are written.
   logic        w_lo, w_hi;
@@ -223,13 +234,13 @@ module riommu_regs
       s_reg_rdata <= '0;
       fctl_be     <= 1'b0;
       fctl_wsi    <= (IGS == 2'd1);
-      ddtp_mode   <= (DDTP_RESET == 1) ? DDTP_BARE : DDTP_OFF;
-      ddtp_ppn    <= '0;
-      cq_ppn      <= '0;
+      ddtp_mode   <= cfg.ddtp_reset_bare ? DDTP_BARE : DDTP_OFF;
+      ddtp_ppn    <= cfg.ddtp_fixed_ppn;
+      cq_ppn      <= cfg.cq_fixed_ppn;
       cq_log2szm1 <= '0;
       cqh         <= '0;
       cqt         <= '0;
-      fq_ppn      <= '0;
+      fq_ppn      <= cfg.fq_fixed_ppn;
       fq_log2szm1 <= '0;
       fqh         <= '0;
       fqt         <= '0;
@@ -276,12 +287,12 @@ module riommu_regs
             logic [63:0] c;
             /* verilator lint_on UNUSEDSIGNAL */
             c = merge({10'd0, ddtp_ppn, 6'd0, ddtp_mode}, wd, w_lo, w_hi);
-            if (!w_lo) begin
-              ddtp_ppn <= c[53:10] & PPN_MASK;
-            end else if (c[3:0] <= DDTP_3LVL &&
-                         !(ddtp_mode >= DDTP_1LVL && c[3:0] >= DDTP_1LVL && c[3:0] != ddtp_mode)) begin
+            if (!w_lo || c[3:0] == ddtp_mode) begin
+              if (cfg.ddtp_fixed_ppn == '0) ddtp_ppn <= c[53:10] & PPN_MASK;
+            end else if (ddt_mode_ok(c[3:0], cfg.ddt_modes) &&
+                         !(ddtp_mode >= DDTP_1LVL && c[3:0] >= DDTP_1LVL)) begin
               ddtp_mode <= c[3:0];
-              ddtp_ppn  <= c[53:10] & PPN_MASK;
+              if (cfg.ddtp_fixed_ppn == '0) ddtp_ppn <= c[53:10] & PPN_MASK;
             end
           end
           R_CQB: if (!cqen) begin : cqb_wr
@@ -290,8 +301,8 @@ module riommu_regs
             /* verilator lint_on UNUSEDSIGNAL */
             logic [4:0]  l;
             c = merge({10'd0, cq_ppn, 5'd0, cq_log2szm1}, wd, w_lo, w_hi);
-            l = clamp_log2(c[4:0], CQ_MAX_LOG2);
-            cq_ppn      <= c[53:10] & PPN_MASK;
+            l = clamp_log2(c[4:0], int'(cfg.cq_max_log2));
+            if (cfg.cq_fixed_ppn == '0) cq_ppn <= c[53:10] & PPN_MASK;
             cq_log2szm1 <= l;
             cqt         <= cqt & qmask(l);
             cqh         <= cqh & qmask(l);
@@ -303,8 +314,8 @@ module riommu_regs
             /* verilator lint_on UNUSEDSIGNAL */
             logic [4:0]  l;
             c = merge({10'd0, fq_ppn, 5'd0, fq_log2szm1}, wd, w_lo, w_hi);
-            l = clamp_log2(c[4:0], FQ_MAX_LOG2);
-            fq_ppn      <= c[53:10] & PPN_MASK;
+            l = clamp_log2(c[4:0], int'(cfg.fq_max_log2));
+            if (cfg.fq_fixed_ppn == '0) fq_ppn <= c[53:10] & PPN_MASK;
             fq_log2szm1 <= l;
             fqt         <= fqt & qmask(l);
             fqh         <= fqh & qmask(l);
@@ -337,7 +348,7 @@ module riommu_regs
           R_ICVEC: if (w_lo) icvec_q <= {legal_vec(wd[15:12]), legal_vec(wd[11:8]),
                                          legal_vec(wd[7:4]), legal_vec(wd[3:0])};
           default: begin
-            if (wa8 >= 9'(R_MSI_CFG >> 3) && wa8 < 9'h080 && int'(wa8[7:4]) < NUM_VEC && IGS != 2'd1) begin
+            if (wa8 >= 9'(R_MSI_CFG >> 3) && wa8 < 9'h080 && {1'b0, wa8[7:4]} < NVEC && IGS != 2'd1) begin
               if (wa8[3] == 1'b0) begin : msi_wr
                 /* verilator lint_off UNUSEDSIGNAL */  // c: merged image; reserved bits dropped
             logic [63:0] c;

@@ -182,10 +182,7 @@ module riommu_rtl_top
   logic unused_ok;  // cqh wraps inside riommu_regs; the command queue needs no size
   assign unused_ok = ^cq_log2szm1;
 
-  riommu_regs #(
-    .CAPS(CAPS), .DDTP_RESET(DDTP_RESET), .CQ_MAX_LOG2(CQ_MAX_LOG2),
-    .FQ_MAX_LOG2(FQ_MAX_LOG2), .NUM_VEC(NUM_VEC)
-  ) u_regs (
+  riommu_regs #(.NUM_VEC(NUM_VEC)) u_regs (
     .clk, .rst_n, .cfg,
     .s_reg_awvalid, .s_reg_awready, .s_reg_awaddr, .s_reg_awid, .s_reg_awsize, .s_reg_awlen,
     .s_reg_wvalid, .s_reg_wready, .s_reg_wdata, .s_reg_wstrb, .s_reg_wlast,
@@ -271,7 +268,7 @@ module riommu_rtl_top
   logic [23:0] sy_did;
 
   riommu_xlate #(
-    .CAPS(CAPS), .IOTLB_ENTRIES(IOTLB_ENTRIES), .DDTC_ENTRIES(DDTC_ENTRIES)
+    .IOTLB_ENTRIES(IOTLB_ENTRIES), .DDTC_ENTRIES(DDTC_ENTRIES)
   ) u_xlate (
     .clk, .rst_n, .cfg, .ddtp_mode, .ddtp_ppn, .fctl_be,
     .rq_valid, .rq_ready, .rq_bad, .rq_wr, .rq_ex, .rq_priv, .rq_pv, .rq_pid, .rq_did,
@@ -288,7 +285,7 @@ module riommu_rtl_top
   );
 
   // ------------------------------------------------------ command queue
-  riommu_cq #(.CAPS(CAPS)) u_cq (
+  riommu_cq u_cq (
     .clk, .rst_n, .cfg, .cq_on, .cq_stalled, .cq_ppn, .cqh, .cqt, .fctl_be, .fctl_wsi,
     .head_inc(cq_head_inc), .set_cqmf(cq_set_cqmf), .set_ill(cq_set_ill), .set_fwip(cq_set_fwip),
     .sy_valid, .sy_kind, .sy_av, .sy_pscv, .sy_gv, .sy_pscid, .sy_vpn, .sy_dv, .sy_did, .sy_ack,
@@ -300,7 +297,7 @@ module riommu_rtl_top
   logic        mf_valid, mf_ready;
   logic [55:0] mf_addr;
 
-  riommu_fq #(.CAPS(CAPS)) u_fq (
+  riommu_fq u_fq (
     .clk, .rst_n, .cfg, .fq_on, .fq_stalled, .fq_ppn, .fq_log2szm1, .fqh, .fqt, .fctl_be,
     .tail_inc(fq_tail_inc), .set_fqof(fq_set_fqof), .set_fqmf(fq_set_fqmf),
     .fr_valid, .fr_ready, .fr_cause, .fr_ttyp, .fr_did, .fr_pv, .fr_pid, .fr_priv, .fr_iotval,

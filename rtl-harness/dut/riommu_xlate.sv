@@ -19,7 +19,6 @@
 module riommu_xlate
   import riommu_pkg::*;
 #(
-  parameter logic [63:0] CAPS = 64'h0,
   parameter int IOTLB_ENTRIES = 16,
   parameter int DDTC_ENTRIES  = 8
 ) (
@@ -91,8 +90,10 @@ module riommu_xlate
   input  logic [63:0] mrdata,
   input  logic [1:0]  mresp
 );
-  localparam int  PAS = int'(CAPS[37:32]);
-  localparam bit  EXT = CAPS[22];
+  int PAS;
+  assign PAS = int'(cfg.caps[37:32]);
+  logic EXT;
+  assign EXT = cfg.caps[22];
 
   typedef enum logic [3:0] {
     S_IDLE, S_CHECK, S_DDT, S_DC, S_WALK, S_PA, S_FWD, S_FAULT, S_REC, S_RESP
@@ -143,7 +144,7 @@ module riommu_xlate
   logic        ddt_start, ddt_done;
   logic [11:0] ddt_cause;
   dc_t         ddt_dc;
-  riommu_ddt #(.CAPS(CAPS)) u_ddt (
+  riommu_ddt u_ddt (
     .clk, .rst_n, .cfg, .start(ddt_start), .did(did_q), .mode(ddtp_mode), .root_ppn(ddtp_ppn),
     .be(fctl_be), .done(ddt_done), .cause(ddt_cause), .dc(ddt_dc),
     .mreq(ddt_mreq), .maddr(ddt_maddr), .mdone(ddt_mdone), .mrdata(mrdata), .mresp(mresp)
@@ -152,7 +153,7 @@ module riommu_xlate
   logic        ptw_start, ptw_done;
   logic [11:0] ptw_cause;
   tlbe_t       ptw_leaf;
-  riommu_ptw #(.CAPS(CAPS)) u_ptw (
+  riommu_ptw u_ptw (
     .clk, .rst_n, .cfg, .start(ptw_start), .mode(dc_q.fsc_mode), .root_ppn(dc_q.fsc_ppn),
     .va(va_q), .wr(wr_q), .ex(ex_q), .priv(priv_q), .sbe(dc_q.sbe), .sade(dc_q.sade),
     .done(ptw_done), .cause(ptw_cause), .leaf(ptw_leaf),

@@ -4,17 +4,18 @@ model (DESIGN.md §2.6, docs/rtl-harness.md "Running model,rtl", issue 6).
 
 The model takes the DUT's implementation-defined parameters
 (riommu_rtl_model_config: CAPS 0x0000_0C38_2900_CE10, CQ/FQ LOG2SZ-1 <= 15,
-16 vectors, 16-entry IOTLB, 8-entry DDTC, no walk cache). A program the DUT
-cannot run (config lines other than those parameters, DMA with a
-process_id) is skipped whole with a reason, never half run.
+16 vectors, 16-entry IOTLB, 8-entry DDTC, no walk cache) with the program's
+config lines applied on top; the DUT's configuration straps
+(rtl-harness/dut/README.md "Configuration straps") are set to match. A
+program the DUT cannot run (a capability it lacks, cache geometry, an
+implementation choice it does not make, DMA with a process_id) is skipped
+whole with a reason, never half run.
 
-* every directed scenario that runs on the DUT (but those in RTL_SLOW,
-  which agree but take minutes) agrees with the model: no
+* every directed scenario runs on the DUT and agrees with the model: no
   unwaived mismatch;
-* the scenarios left out are exactly those that configure the model beyond
-  the DUT's fixed parameters (listed below with what they configure);
-* random seeds 1-RANDOM_SEEDS (randgen_target_rtl: no config lines, no
-  pid/priv/exec DMA) agree with no mismatch.
+* a configuration the straps cannot take is skipped, naming what is missing;
+* random seeds 1-RANDOM_SEEDS (randgen_target_rtl: config lines limited to
+  the straps, no pid/priv/exec DMA) agree with no mismatch.
 """
 
 import re
@@ -30,33 +31,9 @@ CORPUS = sorted(SCN_DIR.glob("*.scn"))
 FINAL = re.compile(r"^mismatches: (\d+), waived: (\d+), skipped: (\d+)$")
 NO_RTL = "built without Verilator"
 
-# Scenarios skipped whole on rtl, and why: each configures a parameter
-# riommu_rtl_top has fixed (rtl-harness/dut/README.md "Capabilities").
-# Not failures: the DUT cannot take these configurations.
-RTL_NOT_RUN = {
-    "06_superpage_1g_sv39.scn": "caps -Sv57 -Sv48 (the DUT has all three)",
-    "07_superpage_512g_sv48.scn": "caps -Sv57",
-    "09_ddt_1lvl.scn": "ddt modes 1LVL only (the DUT has 1/2/3LVL)",
-    "10_ddt_2lvl.scn": "ddt modes 1LVL 2LVL",
-    "12_dc_extended.scn": "caps +MSI_FLAT (no MSI translation)",
-    "13_dc_extended_1lvl.scn": "caps +MSI_FLAT, ddt modes 1LVL",
-    "15_queue_hw_limits.scn": "cq/fq max-entries below the DUT's 2^16",
-    "24_interrupt_bus_choice.scn": "caps IGS=wsi (the DUT has IGS=BOTH)",
-    "30_registers_reset.scn": "num_vectors 2, ddt modes 1LVL 2LVL",
-    "31_fixed_placement.scn": "hard-wired ddtp/queue PPNs",
-}
-
-# Scenarios that agree on model,rtl but are left out of `make test` for
-# their run time: the driver polls a fence that never completes until its
-# timeout, and every poll is a register read simulated on the RTL (96 s on
-# the development host, 0 mismatches).
-RTL_SLOW = {
-    "22_kexec_stale_cqt.scn": "linux-6.13 init waits out the fence timeout (96 s)",
-}
-
-# Seeds 1-400 all agreed when this test was written; the test runs the
-# first RANDOM_SEEDS to keep `make test` short.
-RANDOM_SEEDS = 100
+# Issue 6 asks for at least 300 seeds in `make test` (40 s on the
+# development host; 1-1000 agreed when this was written).
+RANDOM_SEEDS = 300
 
 
 def final(out: str):
@@ -78,22 +55,71 @@ def have_rtl(build_dir: Path):
     return True
 
 
-@pytest.mark.parametrize("scn", [p for p in CORPUS if p.name not in RTL_SLOW],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("scn", CORPUS, ids=lambda p: p.name)
 def test_corpus_on_model_rtl(have_rtl, run_riommu, scn: Path):
-    """Directed corpus on model,rtl: zero unwaived mismatches; the
-    scenarios in RTL_NOT_RUN are skipped whole with a `not run on rtl`
-    reason (spec: the parameters are implementation-defined, iommu
-    registers "capabilities", "cqb"/"fqb" LOG2SZ)."""
+    """Directed corpus on model,rtl: every scenario runs on the DUT, its
+    config lines (capabilities, DDT modes, queue limits, vectors, fixed
+    PPNs: spec iommu registers "capabilities", "ddtp", "cqb"/"fqb",
+    "icvec") set through the straps, and zero unwaived mismatches."""
     r = run_riommu("run", "--backends", "model,rtl", str(scn))
     out = r.stdout + r.stderr
     mism, _waived, skipped = final(r.stdout)
     assert mism == 0, out[-4000:]
     assert r.returncode == 0, out[-4000:]
-    if scn.name in RTL_NOT_RUN:
-        assert skipped == 1 and "not run on rtl" in out, out[-2000:]
-    else:
-        assert skipped == 0 and "not run on rtl" not in out, out[-2000:]
+    assert skipped == 0 and "not run on rtl" not in out, out[-2000:]
+
+
+@pytest.mark.parametrize("line,missing", [
+    ("config caps +HPM", "caps.HPM"),
+    ("config caps +DBG", "caps.DBG"),
+    ("config synchronous on", "asynchronous"),
+    ("config iotval_page_offset off", "iotval"),
+    ("config qemu", "config qemu"),
+])
+def test_unsupported_config_is_skipped_with_reason(have_rtl, run_riommu, tmp_path, line,
+                                                   missing):
+    """A configuration riommu_rtl_top's straps cannot take (a capability it
+    lacks, an implementation choice it does not make; README.md
+    "Configuration straps") leaves the rtl backend out with a reason naming
+    it, and the model still runs the program."""
+    scn = tmp_path / "cfg.scn"
+    scn.write_text(f"{line}\ninit\nmmio read64 capabilities\n")
+    r = run_riommu("run", "--backends", "model,rtl", str(scn))
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out[-2000:]
+    mism, _waived, skipped = final(r.stdout)
+    assert (mism, skipped) == (0, 1), out[-2000:]
+    assert "not run on rtl" in out and missing in out, out[-2000:]
+
+
+def test_straps_follow_config_lines(have_rtl, run_riommu, tmp_path):
+    """The DUT's registers follow the program's config lines (straps set
+    before reset): capabilities without Sv57/Sv48 and with IGS=WSI, the
+    cqb LOG2SZ-1 limit, icvec legalised below num_vectors and a hard-wired
+    ddtp PPN read the same on model and rtl (spec iommu registers
+    "capabilities", "cqb", "icvec", "ddtp"; each read is compared in
+    lockstep and checked against the value written here)."""
+    scn = tmp_path / "straps.scn"
+    scn.write_text("\n".join([
+        "config caps -Sv57 -Sv48 IGS=wsi",
+        "config cq max-entries 8",
+        "config num_vectors 3",
+        "config ddt fixed-ppn 0x1234",
+        "mmio read64 capabilities expect 0x00000c381900c210",
+        "mmio write64 cqb 0x1f",
+        "mmio read64 cqb expect 0x2",
+        "mmio write64 icvec 0x3333",
+        "mmio read64 icvec expect 0x2222",
+        "mmio read64 ddtp expect 0x48d000",
+        "mmio write64 ddtp 0x5555401",
+        "settle",
+        "mmio read64 ddtp expect 0x48d001",
+        "",
+    ]))
+    r = run_riommu("run", "--backends", "model,rtl", str(scn))
+    out = r.stdout + r.stderr
+    assert final(r.stdout) == (0, 0, 0), out[-3000:]
+    assert r.returncode == 0, out[-3000:]
 
 
 def sanitized(build_dir: Path) -> bool:
@@ -115,3 +141,26 @@ def test_random_seeds_on_model_rtl(have_rtl, run_riommu, build_dir):
     assert final(r.stdout) == (0, 0, 0), out[-4000:]
     assert f"{n} run, 0 failed" in r.stdout, out[-2000:]
     assert r.returncode == 0, out[-2000:]
+
+
+def test_replay_checks_the_section_configuration_for_rtl(have_rtl, run_riommu, tmp_path):
+    """`riommu replay --backends model,rtl` (docs/trace.md, docs/rtl-harness.md
+    "Running model,rtl"): a section recorded on model,rtl (its configuration
+    the DUT's, with 15_queue_hw_limits' queue limits) replays on the DUT with
+    the straps set from it and agrees; a section recorded on the model alone
+    (the model's default capabilities, with HPM) leaves the rtl backend out,
+    naming the capability the DUT lacks."""
+    rtl_trace, model_trace = tmp_path / "rtl.trace", tmp_path / "model.trace"
+    r = run_riommu("run", "--backends", "model,rtl", "--trace", str(rtl_trace),
+                   str(SCN_DIR / "15_queue_hw_limits.scn"))
+    assert final(r.stdout) == (0, 0, 0), (r.stdout + r.stderr)[-2000:]
+    r = run_riommu("replay", str(rtl_trace), "--backends", "model,rtl")
+    out = r.stdout + r.stderr
+    assert r.returncode == 0 and final(r.stdout) == (0, 0, 0), out[-2000:]
+    assert "not run on rtl" not in out, out[-2000:]
+    r = run_riommu("run", "--trace", str(model_trace), str(SCN_DIR / "03_paging_4k.scn"))
+    assert final(r.stdout) == (0, 0, 0), (r.stdout + r.stderr)[-2000:]
+    r = run_riommu("replay", str(model_trace), "--backends", "model,rtl")
+    out = r.stdout + r.stderr
+    assert r.returncode == 0 and final(r.stdout) == (0, 0, 1), out[-2000:]
+    assert "not run on rtl" in out and "caps.HPM" in out, out[-2000:]

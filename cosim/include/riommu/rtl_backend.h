@@ -14,7 +14,10 @@
  * (fault queue -> FAULT_RECORD, page-request queue -> PQ_RECORD, an
  * msi_addr -> MSI, other 4-byte writes -> FENCE_DATA, 8-byte -> AD_UPDATE)
  * and wsi changes (WIRE). settle() runs until every port is quiet for
- * `settle_quiet_cycles` and returns the cycles it took.
+ * `settle_quiet_cycles` and returns the cycles it took; after a settle
+ * that ended quiet with only register reads since (no IOMMU register has a
+ * read side effect), it returns 0 at once (a driver polling a register
+ * costs one read per poll, not a quiet window).
  * Does not: ATS / translated requests (no contract signal), range_size,
  * `recorded` (always false).
  *
