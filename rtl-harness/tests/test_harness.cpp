@@ -2,6 +2,7 @@
 // (docs/rtl-harness.md, "Harness").
 #include <cstdio>
 #include <fstream>
+#include <vector>
 
 #include "harness_fixture.h"
 
@@ -211,17 +212,54 @@ TEST(RtlWatchdog, CatchesHungDevicePort)
         << e.text;
 }
 
-TEST(RtlHarness, WaveformIsWrittenWhenAsked)
+static uint64_t be64(const std::vector<unsigned char> &b, size_t at)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; i++)
+        v = (v << 8) | b[at + i];
+    return v;
+}
+
+// docs/rtl-harness.md "Waveforms": an FST file of every cycle, reset
+// included; cycle N starts at N ns (1 ps precision: 1000 units per cycle)
+// and its rising edge is at N.5 ns.
+TEST(RtlHarness, WaveformIsWrittenWhenAskedOneCyclePerNanosecond)
 {
     rh::HarnessConfig cfg;
     cfg.wave = ::testing::TempDir() + "riommu_rtl_wave.fst";
     std::remove(cfg.wave.c_str());
+    uint64_t cycles = 0;
     {
         auto h = make_stub_harness(cfg);
         reg_wr(*h, 0x018, 1);
+        EXPECT_EQ(h->wave_period(), 1000u);
+        cycles = h->cycle();
     }
-    std::ifstream f(cfg.wave, std::ios::binary | std::ios::ate);
+    std::ifstream f(cfg.wave, std::ios::binary);
     ASSERT_TRUE(f.good());
-    EXPECT_GT(static_cast<long>(f.tellg()), 100);
+    std::vector<unsigned char> b((std::istreambuf_iterator<char>(f)),
+                                 std::istreambuf_iterator<char>());
+    ASSERT_GT(b.size(), 330u);
+    EXPECT_EQ(b[0], 0u);                 // FST header block
+    EXPECT_EQ(be64(b, 1), 329u);         // its length
+    EXPECT_EQ(be64(b, 9), 0u);           // start time
+    EXPECT_EQ(be64(b, 17), (cycles - 1) * 1000 + 500); // last rising edge
+    EXPECT_EQ(static_cast<signed char>(b[73]), -12); // timescale 1 ps
     std::remove(cfg.wave.c_str());
+}
+
+// A waveform that cannot be written is an error from the start, naming the
+// file and why; nothing runs.
+TEST(RtlHarness, UnwritableWaveformIsASetupError)
+{
+    rh::HarnessConfig cfg;
+    cfg.wave = "/nonexistent-riommu-dir/w.fst";
+    rh::Harness h(riommu_rtl_stub_dut()->make, cfg);
+    EXPECT_TRUE(h.failed());
+    EXPECT_EQ(h.error().kind, rh::HarnessError::SETUP);
+    EXPECT_EQ(h.error().text,
+              "cannot write the waveform '/nonexistent-riommu-dir/w.fst': No such file or directory");
+    EXPECT_FALSE(h.reset());
+    uint64_t v;
+    EXPECT_FALSE(h.reg_read(0, 8, &v));
 }
