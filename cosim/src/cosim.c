@@ -52,6 +52,12 @@ struct riommu_cosim {
     /* per-backend event lists gathered at a settle point */
     riommu_event *ev[MAX_BACKENDS];
     size_t nev[MAX_BACKENDS], capev[MAX_BACKENDS];
+    /* Backends with a clock (riommu_backend_ops.clock) only: the clock when
+     * the running operation started (op_open), at the latest settle point
+     * and at the one before it, for the spans of mismatch records. */
+    uint64_t op_t0[MAX_BACKENDS];
+    bool op_open[MAX_BACKENDS];
+    uint64_t settled_at[MAX_BACKENDS], settled_before[MAX_BACKENDS];
 };
 
 const char *riommu_mm_kind_name(riommu_mm_kind k)
@@ -132,8 +138,22 @@ static bool waived_by(riommu_cosim *c, const riommu_mismatch *r, const char **na
     return false;
 }
 
-static void record(riommu_cosim *c, riommu_mm_kind k, unsigned backend, const char *where,
-                   uint64_t addr, uint64_t expected, uint64_t actual)
+/* An operation on backend i starts / ends: with a clock, its first cycle
+ * is kept for the records made until op_end. Nothing without a clock. */
+static void op_begin(riommu_cosim *c, unsigned i)
+{
+    if (c->b[i].clock) {
+        c->op_t0[i] = c->b[i].clock(c->b[i].ctx);
+        c->op_open[i] = true;
+    }
+}
+
+static void op_end(riommu_cosim *c, unsigned i) { c->op_open[i] = false; }
+
+/* A record; `span` ([first, last] on the backend's clock) or NULL: the
+ * running operation's span, else the clock now. */
+static void record_span(riommu_cosim *c, riommu_mm_kind k, unsigned backend, const char *where,
+                        uint64_t addr, uint64_t expected, uint64_t actual, const uint64_t *span)
 {
     riommu_mismatch r;
     memset(&r, 0, sizeof r);
@@ -145,6 +165,16 @@ static void record(riommu_cosim *c, riommu_mm_kind k, unsigned backend, const ch
     r.actual = actual;
     r.step = c->step;
     r.cycle = c->now_us;
+    if (c->b[backend].clock) {
+        r.has_clock = true;
+        if (span) {
+            r.clock_first = span[0];
+            r.clock_last = span[1];
+        } else {
+            r.clock_last = c->b[backend].clock(c->b[backend].ctx);
+            r.clock_first = c->op_open[backend] ? c->op_t0[backend] : r.clock_last;
+        }
+    }
     const char *wn = NULL;
     bool waived = waived_by(c, &r, &wn);
     if (c->nmm && !c->tail_dropped) {
@@ -179,6 +209,12 @@ static void record(riommu_cosim *c, riommu_mm_kind k, unsigned backend, const ch
     }
     c->mm[c->nmm++] = r;
     c->tail_dropped = false;
+}
+
+static void record(riommu_cosim *c, riommu_mm_kind k, unsigned backend, const char *where,
+                   uint64_t addr, uint64_t expected, uint64_t actual)
+{
+    record_span(c, k, backend, where, addr, expected, actual, NULL);
 }
 
 bool riommu_cosim_add_waiver(riommu_cosim *c, const char *name, const char *backend_name,
@@ -317,8 +353,14 @@ static void compare_events(riommu_cosim *c, unsigned i)
                 snprintf(where, sizeof where, "%s (%s)", ev_name((riommu_ev_kind)k),
                          ha ? "missing" : "extra");
                 const riommu_event *e = ha ? &c->ev[0][a] : &c->ev[i][b];
-                record(c, RIOMMU_MM_EVENT_COUNT, i, where, e->addr,
-                       ha ? first8(e->data, e->len) : 0, hb ? first8(e->data, e->len) : 0);
+                /* missing: it should have come since the previous settle
+                 * point; extra: when it came */
+                uint64_t span[2] = {c->settled_before[i], c->settled_at[i]};
+                if (hb)
+                    span[0] = span[1] = e->clock;
+                record_span(c, RIOMMU_MM_EVENT_COUNT, i, where, e->addr,
+                            ha ? first8(e->data, e->len) : 0, hb ? first8(e->data, e->len) : 0,
+                            span);
                 break; /* one record per stream and settle point */
             }
             const riommu_event *x = &c->ev[0][a], *y = &c->ev[i][b];
@@ -328,9 +370,11 @@ static void compare_events(riommu_cosim *c, unsigned i)
                     off++;
                 uint32_t w = off & ~7u;
                 snprintf(where, sizeof where, "%s +%u", ev_name((riommu_ev_kind)k), w);
-                record(c, RIOMMU_MM_EVENT, i, where, x->addr,
-                       x->addr != y->addr ? x->addr : first8(x->data + w, x->len - w),
-                       x->addr != y->addr ? y->addr : first8(y->data + w, y->len - w));
+                uint64_t span[2] = {y->clock, y->clock};
+                record_span(c, RIOMMU_MM_EVENT, i, where, x->addr,
+                            x->addr != y->addr ? x->addr : first8(x->data + w, x->len - w),
+                            x->addr != y->addr ? y->addr : first8(y->data + w, y->len - w),
+                            span);
             }
             a++;
             b++;
@@ -340,8 +384,13 @@ static void compare_events(riommu_cosim *c, unsigned i)
 
 void riommu_cosim_settle(riommu_cosim *c)
 {
-    for (unsigned i = 0; i < c->n; i++)
+    for (unsigned i = 0; i < c->n; i++) {
         c->b[i].settle(c->b[i].ctx);
+        if (c->b[i].clock) {
+            c->settled_before[i] = c->settled_at[i];
+            c->settled_at[i] = c->b[i].clock(c->b[i].ctx);
+        }
+    }
     for (unsigned i = 0; i < c->n; i++)
         pull_events(c, i);
     if (!c->caps[0].events)
@@ -388,29 +437,34 @@ static uint64_t mmio_read(riommu_cosim *c, uint32_t off, unsigned size)
     if (time_dependent(off))
         riommu_cosim_settle(c);
     uint64_t ref = 0;
+    op_begin(c, 0);
     if (c->b[0].mmio_read(c->b[0].ctx, off, size, &ref))
         backend_error(c, 0, "mmio read");
+    op_end(c, 0);
     for (unsigned i = 1; i < c->n; i++) {
         uint64_t v = 0;
+        op_begin(c, i);
         if (c->b[i].mmio_read(c->b[i].ctx, off, size, &v)) {
             backend_error(c, i, "mmio read");
-            continue;
-        }
-        if (v != ref && !never_compared(off)) {
+        } else if (v != ref && !never_compared(off)) {
             const char *nm = riommu_reg_name(off);
             char where[64];
             snprintf(where, sizeof where, "%s@0x%03x", nm ? nm : "reg", (unsigned)off);
             record(c, RIOMMU_MM_MMIO_READ, i, where, off, ref, v);
         }
+        op_end(c, i);
     }
     return ref;
 }
 
 static void mmio_write(riommu_cosim *c, uint32_t off, unsigned size, uint64_t v)
 {
-    for (unsigned i = 0; i < c->n; i++)
+    for (unsigned i = 0; i < c->n; i++) {
+        op_begin(c, i);
         if (c->b[i].mmio_write(c->b[i].ctx, off, size, v))
             backend_error(c, i, "mmio write");
+        op_end(c, i);
+    }
 }
 
 static uint32_t s_r32(void *ctx, uint32_t off) { return (uint32_t)mmio_read(ctx, off, 4); }
@@ -587,60 +641,73 @@ static bool can_do(const riommu_backend_caps *k, const riommu_request *req)
     return true;
 }
 
+/* Backend i does the DMA the reference answered with rsp/buf (have_ref)
+ * into `mine`; every difference is a record. */
+static void dma_compare(riommu_cosim *c, unsigned i, const riommu_request *req, const void *buf,
+                        const riommu_response *rsp, bool have_ref, uint8_t *mine)
+{
+    bool is_read = req->access != RIOMMU_WRITE;
+    riommu_response r;
+    memset(&r, 0, sizeof r);
+    if (!is_read)
+        memcpy(mine, buf, req->len);
+    if (c->b[i].dma(c->b[i].ctx, req, mine, &r)) {
+        backend_error(c, i, "dma");
+        return;
+    }
+    if (!have_ref)
+        return;
+    if (r.status != rsp->status) {
+        record(c, RIOMMU_MM_DMA_STATUS, i, "dma status", req->iova, rsp->status, r.status);
+        return;
+    }
+    if (r.status == RIOMMU_RSP_FAULT) {
+        if (c->caps[i].reports_cause && r.cause != rsp->cause)
+            record(c, RIOMMU_MM_DMA_CAUSE, i, "dma cause", req->iova, rsp->cause, r.cause);
+        return;
+    }
+    if (r.status != RIOMMU_RSP_OK)
+        return; /* bad request: no address, no data */
+    if (c->caps[i].reports_pa && r.pa != rsp->pa)
+        record(c, RIOMMU_MM_DMA_PA, i, "dma pa", req->iova, rsp->pa, r.pa);
+    if (c->caps[i].reports_range && r.range_size != rsp->range_size)
+        record(c, RIOMMU_MM_DMA_PA, i, "dma range", req->iova, rsp->range_size, r.range_size);
+    if (is_read && memcmp(mine, buf, req->len)) {
+        uint32_t off = 0;
+        const uint8_t *a = buf;
+        while (a[off] == mine[off])
+            off++;
+        uint32_t w = off & ~7u;
+        record(c, RIOMMU_MM_DMA_DATA, i, "dma data", req->iova + w, first8(a + w, req->len - w),
+               first8(mine + w, req->len - w));
+    }
+}
+
 unsigned riommu_cosim_dma(riommu_cosim *c, const riommu_request *req, void *buf,
                           riommu_response *rsp)
 {
     unsigned skipped = 0;
-    bool is_read = req->access != RIOMMU_WRITE;
     uint8_t *mine = malloc(req->len ? req->len : 1);
     if (!mine)
         return c->n;
     memset(rsp, 0, sizeof *rsp);
     bool have_ref = can_do(&c->caps[0], req);
-    if (!have_ref)
+    if (!have_ref) {
         skipped++;
-    else if (c->b[0].dma(c->b[0].ctx, req, buf, rsp))
-        backend_error(c, 0, "dma");
+    } else {
+        op_begin(c, 0);
+        if (c->b[0].dma(c->b[0].ctx, req, buf, rsp))
+            backend_error(c, 0, "dma");
+        op_end(c, 0);
+    }
     for (unsigned i = 1; i < c->n; i++) {
         if (!can_do(&c->caps[i], req)) {
             skipped++;
             continue;
         }
-        riommu_response r;
-        memset(&r, 0, sizeof r);
-        if (!is_read)
-            memcpy(mine, buf, req->len);
-        if (c->b[i].dma(c->b[i].ctx, req, mine, &r)) {
-            backend_error(c, i, "dma");
-            continue;
-        }
-        if (!have_ref)
-            continue;
-        if (r.status != rsp->status) {
-            record(c, RIOMMU_MM_DMA_STATUS, i, "dma status", req->iova, rsp->status, r.status);
-            continue;
-        }
-        if (r.status == RIOMMU_RSP_FAULT) {
-            if (c->caps[i].reports_cause && r.cause != rsp->cause)
-                record(c, RIOMMU_MM_DMA_CAUSE, i, "dma cause", req->iova, rsp->cause, r.cause);
-            continue;
-        }
-        if (r.status != RIOMMU_RSP_OK)
-            continue; /* bad request: no address, no data */
-        if (c->caps[i].reports_pa && r.pa != rsp->pa)
-            record(c, RIOMMU_MM_DMA_PA, i, "dma pa", req->iova, rsp->pa, r.pa);
-        if (c->caps[i].reports_range && r.range_size != rsp->range_size)
-            record(c, RIOMMU_MM_DMA_PA, i, "dma range", req->iova, rsp->range_size,
-                   r.range_size);
-        if (is_read && memcmp(mine, buf, req->len)) {
-            uint32_t off = 0;
-            const uint8_t *a = buf;
-            while (a[off] == mine[off])
-                off++;
-            uint32_t w = off & ~7u;
-            record(c, RIOMMU_MM_DMA_DATA, i, "dma data", req->iova + w,
-                   first8(a + w, req->len - w), first8(mine + w, req->len - w));
-        }
+        op_begin(c, i);
+        dma_compare(c, i, req, buf, rsp, have_ref, mine);
+        op_end(c, i);
     }
     free(mine);
     riommu_cosim_settle(c);

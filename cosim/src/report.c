@@ -15,8 +15,37 @@ static const char *backend_of(const riommu_report_case *c, unsigned i)
     return i < c->nbackends ? c->backends[i] : "?";
 }
 
+void riommu_report_wave_window(const riommu_mismatch *m, uint64_t *from, uint64_t *to)
+{
+    *from = m->clock_first > RIOMMU_REPORT_WAVE_MARGIN ? m->clock_first - RIOMMU_REPORT_WAVE_MARGIN
+                                                       : 0;
+    *to = m->clock_last + RIOMMU_REPORT_WAVE_MARGIN;
+}
+
+/* "cycle N" or "cycles N..M" of a record's clock span into buf. */
+static void clock_span(char *buf, size_t len, const riommu_mismatch *m)
+{
+    if (m->clock_first == m->clock_last)
+        snprintf(buf, len, "cycle %" PRIu64, m->clock_last);
+    else
+        snprintf(buf, len, "cycles %" PRIu64 "..%" PRIu64, m->clock_first, m->clock_last);
+}
+
+/* "; waveform FILE cycles A..B" of a record in a case with a waveform. */
+static void wave_span(char *buf, size_t len, const riommu_report_case *c,
+                      const riommu_mismatch *m)
+{
+    uint64_t from, to;
+    buf[0] = 0;
+    if (!c->wave)
+        return;
+    riommu_report_wave_window(m, &from, &to);
+    snprintf(buf, len, "; waveform %s cycles %" PRIu64 "..%" PRIu64, c->wave, from, to);
+}
+
 void riommu_report_text(FILE *out, const riommu_report_case *c)
 {
+    bool clocked = false;
     for (size_t i = 0; i < c->nmm; i++) {
         const riommu_mismatch *m = &c->mm[i];
         fprintf(out,
@@ -29,12 +58,21 @@ void riommu_report_text(FILE *out, const riommu_report_case *c)
         if (m->repeats)
             fprintf(out, " (x%" PRIu64 ")", m->repeats + 1);
         fputc('\n', out);
+        if (m->has_clock) {
+            char span[64], wave[600];
+            clock_span(span, sizeof span, m);
+            wave_span(wave, sizeof wave, c, m);
+            fprintf(out, "  %s: %s%s\n", backend_of(c, m->backend), span, wave);
+            clocked = true;
+        }
     }
     if (c->unwaived + c->waived > c->nmm)
         fprintf(out, "(%" PRIu64 " more records not kept)\n",
                 c->unwaived + c->waived - c->nmm);
     if (c->unwaived && c->reproduce)
         fprintf(out, "reproduce: %s\n", c->reproduce);
+    if (c->unwaived && clocked && !c->wave && c->wave_reproduce)
+        fprintf(out, "waveform: %s\n", c->wave_reproduce);
 }
 
 static void json_str(FILE *out, const char *s)
@@ -71,6 +109,16 @@ void riommu_report_json(FILE *out, const riommu_report_case *cases, size_t n)
         json_str(out, c->name);
         fputs(",\"reproduce\":", out);
         json_str(out, c->reproduce);
+        fputs(",\"wave\":", out);
+        if (c->wave)
+            json_str(out, c->wave);
+        else
+            fputs("null", out);
+        fputs(",\"wave_reproduce\":", out);
+        if (c->wave_reproduce)
+            json_str(out, c->wave_reproduce);
+        else
+            fputs("null", out);
         fputs(",\"backends\":[", out);
         for (unsigned b = 0; b < c->nbackends; b++) {
             if (b)
@@ -99,6 +147,15 @@ void riommu_report_json(FILE *out, const riommu_report_case *cases, size_t n)
             if (m->waived) {
                 fputs(",\"waiver\":", out);
                 json_str(out, m->waiver);
+            }
+            if (m->has_clock) {
+                fprintf(out, ",\"cycles\":[%" PRIu64 ",%" PRIu64 "]", m->clock_first,
+                        m->clock_last);
+                if (c->wave) {
+                    uint64_t from, to;
+                    riommu_report_wave_window(m, &from, &to);
+                    fprintf(out, ",\"wave_cycles\":[%" PRIu64 ",%" PRIu64 "]", from, to);
+                }
             }
             fputc('}', out);
         }
@@ -152,21 +209,34 @@ void riommu_report_junit(FILE *out, const char *suite, const riommu_report_case 
             fputs("    <skipped/>\n", out);
         if (c->unwaived) {
             fprintf(out, "    <failure message=\"%" PRIu64 " mismatches\">", c->unwaived);
+            bool clocked = false;
             for (size_t i = 0; i < c->nmm; i++) {
                 const riommu_mismatch *m = &c->mm[i];
                 if (m->waived)
                     continue;
-                char line[256];
+                char line[1024], span[64] = "", wave[600] = "";
+                if (m->has_clock) {
+                    clocked = true;
+                    span[0] = ' ';
+                    span[1] = '(';
+                    clock_span(span + 2, sizeof span - 3, m);
+                    strcat(span, ")");
+                    wave_span(wave, sizeof wave, c, m);
+                }
                 snprintf(line, sizeof line,
                          "backend %s step %" PRIu64 ": %s %s: expected 0x%" PRIx64
-                         ", got 0x%" PRIx64 "\n",
+                         ", got 0x%" PRIx64 "%s%s\n",
                          backend_of(c, m->backend), m->step, riommu_mm_kind_name(m->kind),
-                         m->where, m->expected, m->actual);
+                         m->where, m->expected, m->actual, span, wave);
                 xml_str(out, line);
             }
             if (c->reproduce) {
                 fputs("reproduce: ", out);
                 xml_str(out, c->reproduce);
+            }
+            if (clocked && !c->wave && c->wave_reproduce) {
+                fputs("\nwaveform: ", out);
+                xml_str(out, c->wave_reproduce);
             }
             fputs("</failure>\n", out);
         }

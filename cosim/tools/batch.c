@@ -12,6 +12,7 @@
 #include "cases.h"
 #include "report.h"
 #include "riommu/report.h"
+#include "world.h"
 
 struct batch {
     run_options *ro;
@@ -19,6 +20,8 @@ struct batch {
     report_text rt;
     cases cs;              /* one per co-simulated program */
     const char *reproduce; /* of the running program, or NULL */
+    char *wave;            /* the running program's waveform file, or NULL */
+    bool wave_written;     /* ... and its rtl backend ran */
     uint64_t programs, mism, waived, skipped;
 };
 
@@ -26,18 +29,32 @@ static void cosim_done(void *ctx, const scn_program *p, const run_cosim_result *
 {
     batch *b = ctx;
     const char *list = b->o.backends ? b->o.backends : "";
-    if (b->reproduce) {
-        cases_add(&b->cs, p->file, list, b->reproduce, res->c, res->skipped, res->note);
-        return;
+    char *mine = NULL;
+    const char *repro = b->reproduce;
+    if (!repro) {
+        const char *w = b->o.waivers;
+        size_t rl = strlen(list) + strlen(p->file) + (w ? strlen(w) : 0) + 64;
+        mine = malloc(rl);
+        if (mine)
+            snprintf(mine, rl, "riommu run --backends %s%s%s %s", list, w ? " --waivers " : "",
+                     w ? w : "", p->file);
+        repro = mine;
     }
-    const char *w = b->o.waivers;
-    size_t rl = strlen(list) + strlen(p->file) + (w ? strlen(w) : 0) + 64;
-    char *repro = malloc(rl);
-    if (repro)
-        snprintf(repro, rl, "riommu run --backends %s%s%s %s", list, w ? " --waivers " : "",
-                 w ? w : "", p->file);
-    cases_add(&b->cs, p->file, list, repro, res->c, res->skipped, res->note);
-    free(repro);
+    /* The rtl backend ran: its waveform, or how to get one. */
+    bool clocked = world_clocked(res->c);
+    b->wave_written = clocked && b->wave;
+    char *wrepro = NULL;
+    if (clocked && !b->wave && repro) {
+        char tag[300];
+        size_t wl = strlen(repro) + sizeof tag + 16;
+        wrepro = world_wave_tag(p->file, tag, sizeof tag) ? malloc(wl) : NULL;
+        if (wrepro)
+            snprintf(wrepro, wl, "%s --wave %s", repro, tag);
+    }
+    cases_add(&b->cs, p->file, list, repro, b->wave_written ? b->wave : NULL, wrepro, res->c,
+              res->skipped, res->note);
+    free(wrepro);
+    free(mine);
 }
 
 batch *batch_create(run_options *ro, const batch_opts *o)
@@ -67,13 +84,29 @@ int batch_run(batch *b, const scn_program *p, const char *title, const char *rep
 {
     b->rt.title = title;
     b->reproduce = reproduce;
+    free(b->wave);
+    b->wave = NULL;
+    b->wave_written = false;
+    if (b->o.wave) {
+        size_t wl = strlen(b->o.wave) + strlen(p->file) + 16;
+        b->wave = malloc(wl);
+        if (!b->wave || !(b->o.wave_each ? world_wave_name(b->o.wave, p->file, b->wave, wl)
+                                         : snprintf(b->wave, wl, "%s", b->o.wave) >= 0)) {
+            fprintf(stderr, "%s: out of memory\n", p->file);
+            return 2;
+        }
+    }
+    b->ro->wave = b->wave;
     if (b->programs && !b->o.quiet)
         fputc('\n', stdout);
     run_sink sink = report_text_sink(&b->rt);
-    char err[256];
+    char err[600];
     cases_start(&b->cs);
     bool ok = run_program(p, b->ro, &sink, sum, err, sizeof err);
     b->reproduce = NULL;
+    b->ro->wave = NULL;
+    if (ok && b->wave_written && b->o.wave_failing_only && !sum->mismatches && !sum->waived)
+        remove(b->wave); /* a clean program among many: no waveform kept */
     if (!ok) {
         fflush(stdout);
         fprintf(stderr, "%s: cannot run: %s\n", p->file, err);
@@ -120,5 +153,6 @@ void batch_destroy(batch *b)
         return;
     cases_free(&b->cs);
     report_text_free(&b->rt);
+    free(b->wave);
     free(b);
 }

@@ -27,6 +27,14 @@ typedef struct batch_opts {
                               printed per program; 0 = all */
     /* as given on the command line (NULL when absent) */
     const char *backends, *report, *junit, *waivers;
+    /* --wave FILE (NULL: none): the rtl backend's FST waveform. With
+     * wave_each (several programs) each program's is FILE-TAG.EXT
+     * (world_wave_name), else FILE; with wave_failing_only, a program that
+     * ends without any record (unwaived or waived) has its waveform
+     * removed. A case whose rtl backend ran without --wave gets the
+     * reproduce command plus " --wave TAG.fst" as its wave_reproduce. */
+    const char *wave;
+    bool wave_each, wave_failing_only;
 } batch_opts;
 
 typedef struct batch batch;

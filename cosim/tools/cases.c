@@ -36,7 +36,8 @@ void cases_init(cases *cs, const run_backend_spec *b, unsigned n)
 void cases_start(cases *cs) { cs->t0 = now_s(); }
 
 void cases_add(cases *cs, const char *name, const char *list, const char *reproduce,
-               const riommu_cosim *c, uint64_t skipped, const char *note)
+               const char *wave, const char *wave_reproduce, const riommu_cosim *c,
+               uint64_t skipped, const char *note)
 {
     if (cs->n == cs->cap) {
         size_t nc = cs->cap ? cs->cap * 2 : 16;
@@ -53,6 +54,8 @@ void cases_add(cases *cs, const char *name, const char *list, const char *reprod
     k->seconds = now_s() - cs->t0;
     k->name = dup_str(name);
     k->reproduce = reproduce ? dup_str(reproduce) : NULL;
+    k->wave = wave ? dup_str(wave) : NULL;
+    k->wave_reproduce = wave_reproduce ? dup_str(wave_reproduce) : NULL;
     unsigned nb = riommu_cosim_backend_count(c);
     const char **names = nb ? malloc(nb * sizeof *names) : NULL;
     if (names) {
@@ -88,12 +91,18 @@ void cases_add(cases *cs, const char *name, const char *list, const char *reprod
     shown.unwaived = shown.nmm; /* no "(more records not kept)" line */
     shown.waived = 0;
     shown.reproduce = NULL;
+    shown.wave_reproduce = NULL;
     riommu_report_text(stdout, &shown);
     uint64_t more = k->unwaived + k->waived - shown.nmm;
     printf("... %llu more record%s not shown%s\n", (unsigned long long)more, more == 1 ? "" : "s",
            cs->report_file ? " (the --report file has the first 10000)" : "");
     if (k->unwaived && k->reproduce)
         printf("reproduce: %s\n", k->reproduce);
+    bool clocked = false;
+    for (size_t i = 0; i < k->nmm && !clocked; i++)
+        clocked = k->mm[i].has_clock;
+    if (k->unwaived && clocked && !k->wave && k->wave_reproduce)
+        printf("waveform: %s\n", k->wave_reproduce);
 }
 
 bool cases_write(const cases *cs, const char *path, const char *what, const char *suite,
@@ -120,6 +129,8 @@ void cases_free(cases *cs)
     for (size_t i = 0; i < cs->n; i++) {
         free((void *)cs->v[i].name);
         free((void *)cs->v[i].reproduce);
+        free((void *)cs->v[i].wave);
+        free((void *)cs->v[i].wave_reproduce);
         free((void *)cs->v[i].mm);
         if (cs->v[i].backends != cs->names)
             free((void *)cs->v[i].backends);

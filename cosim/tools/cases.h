@@ -36,15 +36,19 @@ void cases_start(cases *cs);
 
 /*
  * Add the case `name` found by engine `c` (records copied), reproduced by
- * the command `reproduce` (copied). Its backends are the engine's (a qemu
- * backend that could not run the program is not among them). Prints
- * "NAME: skipped: NOTE" when `note` is not empty, and, when there are
- * records, "NAME: co-simulation (LIST): N unwaived, W waived" and the
- * records (riommu_report_text; with max_lines, the first max_lines, then
- * "... N more records not shown" and "reproduce: COMMAND").
+ * the command `reproduce` (copied). `wave` is the waveform the engine's
+ * rtl backend wrote (NULL: none), else `wave_reproduce` the command that
+ * writes one (NULL: none; both copied; riommu_report_case). Its backends
+ * are the engine's (a qemu backend that could not run the program is not
+ * among them). Prints "NAME: skipped: NOTE" when `note` is not empty, and,
+ * when there are records, "NAME: co-simulation (LIST): N unwaived, W
+ * waived" and the records (riommu_report_text; with max_lines, the first
+ * max_lines, then "... N more records not shown", "reproduce: COMMAND"
+ * and "waveform: COMMAND").
  */
 void cases_add(cases *cs, const char *name, const char *list, const char *reproduce,
-               const riommu_cosim *c, uint64_t skipped, const char *note);
+               const char *wave, const char *wave_reproduce, const riommu_cosim *c,
+               uint64_t skipped, const char *note);
 
 /* Write every case as JSON or (junit) a JUnit suite named `suite` to
  * `path`; false with "PROG: cannot write WHAT 'PATH'" on stderr. */

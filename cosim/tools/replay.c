@@ -40,7 +40,7 @@ _Static_assert(RIOMMU_TRACE_MAX_CYCLES >= 2 * RUN_MAX_CYCLES,
 #define MAX_RULES 256
 
 typedef struct replay_args {
-    const char *path, *list, *waivers, *report, *junit, *trace;
+    const char *path, *list, *waivers, *report, *junit, *trace, *wave;
     bool quiet, stop_at_first;
 } replay_args;
 
@@ -60,6 +60,7 @@ typedef struct section {
     uint64_t skipped, nops;
     char note[256];
     uint8_t *buf;             /* DMA scratch */
+    char *wave;               /* --wave: this section's waveform file */
 } section;
 
 typedef struct replay {
@@ -104,6 +105,11 @@ void replay_usage(FILE *o)
           "  --trace FILE          write the replay's own trace (equal to TRACE when\n"
           "                        TRACE came from `run --backends LIST` on the same LIST)\n"
           "  --stop-at-first       stop a section at its first unwaived mismatch\n"
+          "  --wave FILE           with rtl in LIST: write the DUT's FST waveform to FILE\n"
+          "                        (a trace of several sections: FILE-TAG.EXT per\n"
+          "                        section, TAG its scenario's name); mismatch records\n"
+          "                        of rtl name its cycles and the waveform window\n"
+          "                        (docs/rtl-harness.md)\n"
           "  -q, --quiet           only mismatches and the last line\n"
           "  -h, --help            this text\n"
           "\n"
@@ -234,7 +240,18 @@ static bool section_world(replay *rp, uint64_t line)
     wp.stop_at_first = rp->a->stop_at_first;
     wp.waivers = rp->rules;
     wp.nwaivers = rp->nrules;
-    char e[300];
+    if (rp->a->wave) {
+        size_t wl = strlen(rp->a->wave) + strlen(s->name) + 16;
+        s->wave = malloc(wl);
+        if (!s->wave)
+            return at_line(rp, line, "out of memory");
+        if (rp->nsec > 1)
+            world_wave_name(rp->a->wave, s->name, s->wave, wl);
+        else
+            snprintf(s->wave, wl, "%s", rp->a->wave);
+        wp.wave = s->wave;
+    }
+    char e[600];
     s->c = world_create(&wp, &s->skipped, s->note, sizeof s->note, e, sizeof e);
     if (!s->c)
         return at_line(rp, line, "cannot build the world: %s", e);
@@ -264,7 +281,21 @@ static void section_end(replay *rp)
     if (repro)
         snprintf(repro, rl, "riommu replay %s --backends %s%s%s", rp->a->path, rp->a->list,
                  w ? " --waivers " : "", w ? w : "");
-    cases_add(&rp->cs, s->name, rp->a->list, repro, s->c, s->skipped, s->note);
+    /* The rtl backend ran: its waveform, or how to get one. */
+    bool clocked = world_clocked(s->c);
+    char *wrepro = NULL;
+    if (clocked && !s->wave && repro) {
+        char tag[300];
+        size_t wl = strlen(repro) + 2 * sizeof tag + 64;
+        wrepro = world_wave_tag(s->name, tag, sizeof tag) ? malloc(wl) : NULL;
+        if (wrepro && rp->nsec > 1)
+            snprintf(wrepro, wl, "%s --wave wave.fst (this section's: wave-%s)", repro, tag);
+        else if (wrepro)
+            snprintf(wrepro, wl, "%s --wave %s", repro, tag);
+    }
+    cases_add(&rp->cs, s->name, rp->a->list, repro, clocked ? s->wave : NULL, wrepro, s->c,
+              s->skipped, s->note);
+    free(wrepro);
     free(repro);
     uint64_t u, wv;
     riommu_cosim_counts(s->c, &u, &wv);
@@ -460,6 +491,7 @@ static bool header(replay *rp, const riommu_trace_item *it)
     switch (it->kind) {
     case RIOMMU_TK_SCENARIO:
         free(s->buf);
+        free(s->wave);
         memset(s, 0, sizeof *s);
         snprintf(s->name, sizeof s->name, "%s", it->text);
         s->line = it->line;
@@ -584,6 +616,8 @@ static bool replay_pass(replay *rp)
     }
     free(s->buf);
     s->buf = NULL;
+    free(s->wave);
+    s->wave = NULL;
     riommu_trace_close(r);
     return ok;
 }
@@ -605,7 +639,8 @@ static int parse_args(int argc, char **argv, replay_args *a)
                    !strcmp(s, "--stop-on-mismatch")) {
             a->stop_at_first = true;
         } else if (!strcmp(s, "--backends") || !strcmp(s, "--waivers") ||
-                   !strcmp(s, "--report") || !strcmp(s, "--junit") || !strcmp(s, "--trace")) {
+                   !strcmp(s, "--report") || !strcmp(s, "--junit") || !strcmp(s, "--trace") ||
+                   !strcmp(s, "--wave")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "riommu replay: %s needs an argument\n", s);
                 return 2;
@@ -619,6 +654,8 @@ static int parse_args(int argc, char **argv, replay_args *a)
                 a->report = v;
             else if (!strcmp(s, "--junit"))
                 a->junit = v;
+            else if (!strcmp(s, "--wave"))
+                a->wave = v;
             else
                 a->trace = v;
         } else if (s[0] == '-' && s[1]) {
@@ -656,6 +693,10 @@ int replay_main(int argc, char **argv)
     rp->nspecs = run_backends_parse(a.list, rp->specs, RUN_MAX_BACKENDS, err, sizeof err);
     if (!rp->nspecs) {
         fprintf(stderr, "riommu replay: %s\n", err);
+        status = 2;
+    } else if (a.wave && !world_has_rtl(rp->specs, rp->nspecs)) {
+        fprintf(stderr, "riommu replay: --wave FILE needs an rtl backend in --backends (e.g. "
+                        "--backends model,rtl)\n");
         status = 2;
     }
     if (status < 0 && a.waivers) {

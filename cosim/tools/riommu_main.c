@@ -32,6 +32,7 @@
 #include "run.h"
 #include "scenario.h"
 #include "shrink.h"
+#include "world.h"
 
 static void usage(FILE *o)
 {
@@ -109,6 +110,12 @@ static void run_usage(FILE *o)
         "  --junit FILE.xml      with --backends: write a JUnit XML test suite\n"
         "  --waivers FILE        with --backends: waive documented differences\n"
         "  --stop-at-first       stop a scenario at its first unwaived mismatch\n"
+        "  --wave FILE           with rtl in --backends: write the DUT's FST waveform to\n"
+        "                        FILE (several scenarios: FILE-NAME.EXT each, NAME the\n"
+        "                        scenario's file name without .scn); mismatch records\n"
+        "                        of rtl name its cycles and the waveform window; without\n"
+        "                        --wave a failing scenario prints the command that\n"
+        "                        writes one (docs/rtl-harness.md)\n"
         "  -h, --help            this text\n"
         "\n"
         "scenario language (full reference: docs/scenarios.md)\n"
@@ -174,7 +181,7 @@ static void demo_usage(FILE *o)
 /* ---- options of the commands that run scenarios ----------------------------------------------------- */
 
 typedef struct cosim_args {
-    const char *backends, *report, *junit, *waivers, *trace;
+    const char *backends, *report, *junit, *waivers, *trace, *wave;
 } cosim_args;
 
 /* One of the shared options at argv[*i] (advancing *i past its argument).
@@ -189,7 +196,7 @@ static int common_option(const char *cmd, int argc, char **argv, int *i, run_opt
                !strcmp(a, "--stop-at-first")) {
         ro->stop_on_mismatch = true;
     } else if (!strcmp(a, "--backends") || !strcmp(a, "--report") || !strcmp(a, "--junit") ||
-               !strcmp(a, "--waivers") || !strcmp(a, "--trace")) {
+               !strcmp(a, "--waivers") || !strcmp(a, "--trace") || !strcmp(a, "--wave")) {
         if (*i + 1 >= argc) {
             fprintf(stderr, "riommu %s: %s needs an argument\n", cmd, a);
             return -1;
@@ -203,6 +210,8 @@ static int common_option(const char *cmd, int argc, char **argv, int *i, run_opt
             ca->junit = v;
         else if (!strcmp(a, "--trace"))
             ca->trace = v;
+        else if (!strcmp(a, "--wave"))
+            ca->wave = v;
         else
             ca->waivers = v;
     } else {
@@ -230,6 +239,11 @@ static int setup_cosim(const char *cmd, const cosim_args *ca, run_options *ro,
             fprintf(stderr, "riommu %s: %s\n", cmd, err);
             return 2;
         }
+    }
+    if (ca->wave && !world_has_rtl(specs, ro->nbackends)) {
+        fprintf(stderr, "riommu %s: --wave FILE needs an rtl backend in --backends (e.g. "
+                        "--backends model,rtl)\n", cmd);
+        return 2;
     }
     if (ca->waivers) {
         enum { MAX_RULES = 256 };
@@ -370,6 +384,8 @@ static int run_default_or_files(const char *const *files, int nfiles, run_option
         bo.report = ca->report;
         bo.junit = ca->junit;
         bo.waivers = ca->waivers;
+        bo.wave = ca->wave;
+        bo.wave_each = n > 1;
         batch *b = batch_create(ro, &bo);
         if (!b) {
             fprintf(stderr, "riommu run: out of memory\n");
@@ -510,6 +526,12 @@ static void random_usage(FILE *o)
         "  --ops                 with -v: every shim operation\n"
         "  --trace FILE          write a trace (docs/trace.md), one section per seed,\n"
         "                        for `riommu replay FILE`\n"
+        "  --wave FILE           with rtl in --backends: the DUT's FST waveform; one\n"
+        "                        seed: FILE; several: FILE-seed-S.EXT for each seed that\n"
+        "                        has mismatch records (the others' are removed). rtl's\n"
+        "                        records name its cycles and the waveform window;\n"
+        "                        without --wave a failing seed prints the command that\n"
+        "                        writes one (docs/rtl-harness.md)\n"
         "  --print SEED          print the seed's scenario text and exit (save it and\n"
         "                        run it with `riommu run`, or cut it down by hand)\n"
         "  --list-defects        the names of the model's test-only defects\n"
@@ -627,6 +649,8 @@ static int random_seeds(const random_args *ra, const randgen_target *t, run_opti
     bo.report = ca->report;
     bo.junit = ca->junit;
     bo.waivers = ca->waivers;
+    bo.wave = ca->wave;
+    bo.wave_each = bo.wave_failing_only = first != last;
     batch *b = batch_create(ro, &bo);
     if (!b) {
         fprintf(stderr, "riommu random: out of memory\n");

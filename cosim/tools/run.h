@@ -105,6 +105,9 @@ typedef struct run_options {
     size_t nwaivers;
     void (*cosim_done)(void *ctx, const scn_program *p, const run_cosim_result *res);
     void *cosim_ctx;
+    /* With an rtl backend in the list: the FST waveform of its DUT for this
+     * program (world_params.wave); NULL: none. */
+    const char *wave;
 } run_options;
 
 /* How a compared value is shown. */

@@ -45,6 +45,56 @@ bool world_has_rtl(const run_backend_spec *b, unsigned n)
     return false;
 }
 
+bool world_clocked(const riommu_cosim *c)
+{
+    for (unsigned i = 0; i < riommu_cosim_backend_count(c); i++)
+        if (riommu_cosim_backend(c, i)->clock)
+            return true;
+    return false;
+}
+
+/* The tag of `name` into out[0..len); false when it does not fit. */
+static bool wave_tag(const char *name, char *out, size_t len)
+{
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    size_t n = strlen(base);
+    if (n > 4 && !strcmp(base + n - 4, ".scn"))
+        n -= 4;
+    if (n + 1 > len)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = base[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+        out[i] = ok ? ch : '_';
+    }
+    out[n] = 0;
+    return true;
+}
+
+bool world_wave_tag(const char *name, char *out, size_t len)
+{
+    size_t n;
+    if (!wave_tag(name, out, len))
+        return false;
+    n = strlen(out);
+    return (size_t)snprintf(out + n, len - n, ".fst") < len - n;
+}
+
+bool world_wave_name(const char *file, const char *name, char *out, size_t len)
+{
+    char tag[256];
+    if (!wave_tag(name, tag, sizeof tag))
+        return false;
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    const char *dot = strrchr(base, '.');
+    size_t stem = dot && dot != base ? (size_t)(dot - file) : strlen(file);
+    int n = snprintf(out, len, "%.*s-%s%s", (int)stem, file, tag, file + stem);
+    return n >= 0 && (size_t)n < len;
+}
+
 bool world_rtl_model_config(riommu_config *cfg)
 {
 #ifdef RIOMMU_HAVE_RTL
@@ -92,7 +142,7 @@ riommu_cosim *world_create(const world_params *p, uint64_t *skipped, char *note,
 {
     riommu_backend_ops be[RUN_MAX_BACKENDS];
     unsigned n = 0;
-    char e[200];
+    char e[512];
     bool left_out = false, rtl_left_out = false;
     bool qemu = world_has_qemu(p->backends, p->nbackends) && !p->qemu_not_run;
     riommu_cosim_config cc;
@@ -102,6 +152,20 @@ riommu_cosim *world_create(const world_params *p, uint64_t *skipped, char *note,
         cc.dma_size = p->dma_size;
     } else {
         world_default_window(qemu, &cc.dma_base, &cc.dma_size);
+    }
+    if (p->wave && !p->wave[0]) {
+        snprintf(err, errlen, "--wave: an empty file name");
+        return NULL;
+    }
+    if (p->wave) {
+        unsigned nrtl = 0;
+        for (unsigned i = 0; i < p->nbackends; i++)
+            nrtl += p->backends[i].kind == RUN_BE_RTL;
+        if (nrtl != 1) {
+            snprintf(err, errlen, "--wave FILE needs %s rtl backend in the list (e.g. "
+                                  "--backends model,rtl)", nrtl ? "exactly one" : "an");
+            return NULL;
+        }
     }
     /* QEMU keeps its parked hart at 0x80000000-0x80000fff */
     if (qemu && cc.dma_base < RUN_QEMU_DMA_BASE && cc.dma_base + cc.dma_size > RUN_QEMU_RAM_BASE) {
@@ -137,6 +201,7 @@ riommu_cosim *world_create(const world_params *p, uint64_t *skipped, char *note,
             rcfg.dut = riommu_rtl_riommu_dut();
             rcfg.model = p->model; /* the DUT's straps follow the reference */
             rcfg.mutant = p->rtl_mutant;
+            rcfg.wave = p->wave;
             rc = riommu_rtl_backend_create(&rcfg, &be[n], e, sizeof e);
 #else
             snprintf(e, sizeof e, "this riommu was built without Verilator (no rtl backend)");

@@ -46,6 +46,11 @@ typedef struct world_params {
     /* The case name scenario-scoped waivers are matched against
      * (riommu_waivers_apply_for); NULL: every rule applies. */
     const char *scenario;
+    /* The FST waveform the rtl backend writes (riommu_rtl_config.wave);
+     * NULL: none. Given without exactly one rtl backend in the list, or a
+     * file that cannot be written, world_create fails. Nothing is written
+     * when rtl_not_run leaves the backend out. */
+    const char *wave;
 } world_params;
 
 /*
@@ -67,6 +72,25 @@ bool world_has_qemu(const run_backend_spec *b, unsigned n);
 
 /* True when the list has an rtl backend. */
 bool world_has_rtl(const run_backend_spec *b, unsigned n);
+
+/* True when a backend of the engine has a clock (riommu_backend_ops.clock:
+ * the rtl backend ran, and wrote its waveform when world_params.wave
+ * asked for one). */
+bool world_clocked(const riommu_cosim *c);
+
+/*
+ * Waveform names (docs/rtl-harness.md "Waveforms"). The tag of a program
+ * or trace section `name` is its last path component without ".scn", every
+ * character but [A-Za-z0-9._-] as '_': "tests/scenarios/03_paging_4k.scn"
+ * -> "03_paging_4k", "seed-17" -> "seed-17".
+ * world_wave_name: `file` with "-TAG" before the extension of its last
+ * path component (at the end when it has none): ("w.fst", "seed-17") ->
+ * "w-seed-17.fst", ("out/w", ...) -> "out/w-seed-17". world_wave_tag:
+ * "TAG.fst", the file a reproduce command suggests. Both return false when
+ * out[0..len) is too small.
+ */
+bool world_wave_name(const char *file, const char *name, char *out, size_t len);
+bool world_wave_tag(const char *name, char *out, size_t len);
 
 /* Give `cfg` the parameters of the rtl backend's DUT
  * (riommu_rtl_model_config); false, leaving cfg alone, in a build without

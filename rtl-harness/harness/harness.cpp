@@ -4,6 +4,10 @@
 #include <verilated.h>
 #include <verilated_fst_c.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
 namespace rh {
 
 Harness::Harness(const DutFactory &make, const HarnessConfig &cfg)
@@ -22,11 +26,13 @@ Harness::Harness(const DutFactory &make, const HarnessConfig &cfg)
     chk_.emplace_back(new AxiChecker("s_reg", p.reg, 0));
     chk_.emplace_back(new AxiChecker("m_mem", p.mem, 15));
     chk_.emplace_back(new AxiChecker("s_dev", p.dev, 0));
-    if (!cfg_.wave.empty()) {
-        fst_.reset(new VerilatedFstC);
-        dut_->trace(*fst_, 99);
-        fst_->open(cfg_.wave.c_str());
-    }
+    // A 1 ns clock in the design's time precision (set when it was built).
+    uint64_t per_ns = 1;
+    for (int e = ctx_->timeprecision(); e < -9; e++)
+        per_ns *= 10;
+    period_ = per_ns >= 2 ? per_ns : 2;
+    if (!cfg_.wave.empty())
+        open_wave();
     p.clk.set(0);
     p.rst_n.set(0);
     for (BusModel *m : models_)
@@ -37,8 +43,27 @@ Harness::Harness(const DutFactory &make, const HarnessConfig &cfg)
 Harness::~Harness()
 {
     dut_->finish();
-    if (fst_)
+    if (fst_ && fst_->isOpen())
         fst_->close();
+}
+
+void Harness::open_wave()
+{
+    // VerilatedFstC::open() does not say why it failed (nor always that it
+    // did): try the file first.
+    std::FILE *f = std::fopen(cfg_.wave.c_str(), "wb");
+    if (!f) {
+        fail(HarnessError::SETUP, "", "waveform",
+             "cannot write the waveform '" + cfg_.wave + "': " + std::strerror(errno));
+        return;
+    }
+    std::fclose(f);
+    fst_.reset(new VerilatedFstC);
+    dut_->trace(*fst_, 99);
+    fst_->open(cfg_.wave.c_str());
+    if (!fst_->isOpen())
+        fail(HarnessError::SETUP, "", "waveform",
+             "cannot write the waveform '" + cfg_.wave + "'");
 }
 
 void Harness::fail(HarnessError::Kind k, const std::string &port, const std::string &what,
@@ -71,7 +96,7 @@ void Harness::tick()
         m->drive(cycle_);
     dut_->eval();
     if (fst_)
-        fst_->dump(static_cast<uint64_t>(2 * cycle_));
+        fst_->dump(cycle_ * period_);
     if (!in_reset_) {
         for (BusModel *m : models_)
             m->sample(cycle_);
@@ -80,12 +105,12 @@ void Harness::tick()
     }
     p.clk.set(1);
     dut_->eval();
-    ctx_->timeInc(1);
+    ctx_->timeInc(period_ / 2);
     if (fst_)
-        fst_->dump(static_cast<uint64_t>(2 * cycle_ + 1));
+        fst_->dump(cycle_ * period_ + period_ / 2);
     p.clk.set(0);
     dut_->eval();
-    ctx_->timeInc(1);
+    ctx_->timeInc(period_ - period_ / 2);
     cycle_++;
     uint16_t w = wsi();
     if (w != wsi_prev_) {
@@ -103,6 +128,8 @@ void Harness::run(uint64_t cycles)
 
 bool Harness::reset()
 {
+    if (err_.kind == HarnessError::SETUP)
+        return false; // no waveform: nothing runs
     DutPins &p = dut_->pins();
     in_reset_ = true;
     p.rst_n.set(0);

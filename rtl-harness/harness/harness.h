@@ -7,9 +7,18 @@
 // idle; FST dump of every cycle when `wave` is set; a watchdog on every
 // blocking operation. Does not: multiple clocks, X-propagation, DPI.
 //
+// Time: cycle() counts rising edges since construction (reset included);
+// every cycle number the harness reports (violations, errors, memory
+// accesses, the rtl backend's clock) is on it. In the FST file cycle N
+// starts at N ns and its rising edge is at N.5 ns (a 1 ns clock), when the
+// design's time precision is 1 ps..100 ps (Verilator's default is 1 ps);
+// with a coarser precision cycle N starts at time 2N.
+//
 // Errors are data (HarnessError, Violation); nothing aborts the process.
 // A blocking operation returns false on a watchdog expiry or when a protocol
 // violation has been seen; error() then says which port, what and when.
+// A waveform that cannot be written is a SETUP error from the constructor
+// on: reset() and every blocking operation then fail.
 #ifndef RIOMMU_RTL_HARNESS_H
 #define RIOMMU_RTL_HARNESS_H
 
@@ -40,7 +49,7 @@ struct HarnessConfig {
 };
 
 struct HarnessError {
-    enum Kind { NONE, WATCHDOG, PROTOCOL, BUS } kind = NONE;
+    enum Kind { NONE, WATCHDOG, PROTOCOL, BUS, SETUP } kind = NONE;
     std::string port;   // "s_reg", "m_mem", "s_dev"
     std::string what;   // the operation or rule
     uint64_t cycle = 0; // when it was detected
@@ -65,6 +74,8 @@ public:
     // `port` and `what`. Also stops at the first protocol violation.
     bool run_until(const std::function<bool()> &done, const char *port, const char *what);
     uint64_t cycle() const { return cycle_; }
+    // FST time units per cycle (1000 with a 1 ps precision: 1 ns).
+    uint64_t wave_period() const { return period_; }
 
     // Register port, blocking. size 4 or 8.
     bool reg_write(uint32_t off, unsigned size, uint64_t val);
@@ -94,6 +105,7 @@ private:
     void fail(HarnessError::Kind k, const std::string &port, const std::string &what,
               const std::string &text);
     bool check_violations();
+    void open_wave();
 
     HarnessConfig cfg_;
     std::unique_ptr<VerilatedContext> ctx_;
@@ -107,6 +119,7 @@ private:
     std::vector<std::function<void(uint16_t, uint16_t)>> wsi_obs_;
     uint16_t wsi_prev_ = 0;
     uint64_t cycle_ = 0;
+    uint64_t period_ = 2; // FST time units per cycle
     bool in_reset_ = false;
     size_t nviol_seen_ = 0;
     HarnessError err_;

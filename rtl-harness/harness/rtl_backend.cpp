@@ -34,6 +34,7 @@ public:
         e.len = static_cast<uint32_t>(m.data.size() > sizeof e.data ? sizeof e.data
                                                                       : m.data.size());
         std::memcpy(e.data, m.data.data(), e.len);
+        e.clock = m.cycle;
         uint64_t rec_base = 0;
         if (in_queue(RIOMMU_REG_FQB, 32, e.addr, &rec_base)) {
             record(RIOMMU_EV_FAULT_RECORD, rec_base, 32, m);
@@ -51,7 +52,8 @@ public:
             e.kind = RIOMMU_EV_AD_UPDATE;
         ev_.push_back(e);
     }
-    void on_wsi(uint16_t was, uint16_t now)
+    // `cycle`: the cycle whose rising edge changed wsi.
+    void on_wsi(uint16_t was, uint16_t now, uint64_t cycle)
     {
         for (unsigned v = 0; v < 16; v++) {
             if (((was ^ now) >> v & 1) == 0)
@@ -61,6 +63,7 @@ public:
             e.kind = RIOMMU_EV_WIRE;
             e.addr = v;
             e.len = 1;
+            e.clock = cycle;
             e.data[0] = static_cast<uint8_t>(now >> v & 1);
             ev_.push_back(e);
         }
@@ -113,10 +116,11 @@ private:
             p.data[a - slot] = m.data[i];
             p.have |= 1u << (a - slot);
             if (a - slot == rec - 1 || i + 1 == m.data.size())
-                complete(kind, slot, rec);
+                complete(kind, slot, rec, m.cycle);
         }
     }
-    void complete(riommu_ev_kind kind, uint64_t slot, unsigned rec)
+    // `cycle`: of the write that completed the record.
+    void complete(riommu_ev_kind kind, uint64_t slot, unsigned rec, uint64_t cycle)
     {
         Partial &p = partial_[slot];
         uint32_t full = rec == 32 ? 0xffffffffu : (1u << rec) - 1;
@@ -127,6 +131,7 @@ private:
         e.kind = kind;
         e.addr = slot;
         e.len = rec;
+        e.clock = cycle;
         std::memcpy(e.data, p.data, rec);
         ev_.push_back(e);
         partial_.erase(slot);
@@ -296,6 +301,12 @@ const char *b_last_error(void *ctx)
     return self(ctx)->err.c_str();
 }
 
+// The harness cycle: the time base of the FST file (harness.h "Time").
+uint64_t b_clock(void *ctx)
+{
+    return self(ctx)->h->cycle();
+}
+
 } // namespace
 
 extern "C" int riommu_rtl_dut_check(const riommu_rtl_dut *dut, const riommu_config *cfg,
@@ -360,7 +371,13 @@ extern "C" int riommu_rtl_backend_create(const riommu_rtl_config *cfg, riommu_ba
         if (m.write)
             raw->tap.on_write(m);
     });
-    b->h->add_wsi_observer([raw](uint16_t was, uint16_t now) { raw->tap.on_wsi(was, now); });
+    b->h->add_wsi_observer([raw](uint16_t was, uint16_t now) {
+        raw->tap.on_wsi(was, now, raw->h->cycle() - 1);
+    });
+    if (b->h->error().kind == rh::HarnessError::SETUP) {
+        std::snprintf(err, errlen, "%s", b->h->error().text.c_str());
+        return -1;
+    }
     if (!b->h->reset()) {
         std::snprintf(err, errlen, "rtl backend (%s): reset failed: %s", cfg->dut->name,
                       b->h->error().text.c_str());
@@ -379,5 +396,6 @@ extern "C" int riommu_rtl_backend_create(const riommu_rtl_config *cfg, riommu_ba
     out->events = b_events;
     out->destroy = b_destroy;
     out->last_error = b_last_error;
+    out->clock = b_clock;
     return 0;
 }

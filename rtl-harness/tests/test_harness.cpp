@@ -2,6 +2,8 @@
 // (docs/rtl-harness.md, "Harness").
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <vector>
 
 #include "harness_fixture.h"
 
@@ -179,6 +181,113 @@ TEST(RtlChecker, CatchesBurstCrossing4KiB)
     EXPECT_EQ(v.front().rule, "burst-crosses-4k");
 }
 
+// A stub misbehaviour (`mode`) and what the checker made of it: the first
+// violation, the cycles between which it must have been seen, and the
+// error a blocking operation reports afterwards.
+struct Caught {
+    rh::Violation v;
+    uint64_t from = 0, to = 0;
+    std::string error;
+};
+
+static Caught provoke(unsigned mode, const std::function<void(rh::Harness &)> &act)
+{
+    rh::HarnessConfig cfg;
+    cfg.watchdog_cycles = 2000;
+    auto h = make_stub_harness(cfg);
+    reg_wr(*h, STUB_MODE, mode);
+    Caught c;
+    c.from = h->cycle();
+    for (int i = 0; i < 20 && h->violations().empty(); i++)
+        act(*h);
+    c.to = h->cycle();
+    EXPECT_FALSE(h->violations().empty()) << "mode " << mode;
+    if (h->violations().empty())
+        return c;
+    c.v = h->violations().front();
+    uint64_t x;
+    EXPECT_FALSE(h->reg_read(0, 8, &x)); // stopped by the violation
+    c.error = h->error().text;
+    return c;
+}
+
+// The message names the port, the rule and the cycle of the offending
+// sample, and a blocking operation afterwards reports exactly it.
+static void expect_named(const Caught &c, const char *port, const char *rule)
+{
+    EXPECT_EQ(c.v.port, port);
+    EXPECT_EQ(c.v.rule, rule);
+    EXPECT_GE(c.v.cycle, c.from);
+    EXPECT_LE(c.v.cycle, c.to);
+    std::string head = std::string("AXI protocol violation on port ") + port + ", rule " + rule +
+                       ", cycle " + std::to_string(c.v.cycle) + ": ";
+    EXPECT_EQ(c.v.text().rfind(head, 0), 0u) << c.v.text();
+    EXPECT_EQ(c.error, c.v.text());
+}
+
+static void dev_read(rh::Harness &h)
+{
+    rh::DevReq r;
+    r.addr = 0x1000;
+    rh::DevRsp rsp;
+    h.dev_access(r, &rsp);
+}
+
+// docs/rtl-harness.md "Classes" (axi_checker.h rule rlast-mismatch) and
+// "Ports" (device port: single beats): a read beat that is the burst's last
+// must carry rlast.
+TEST(RtlChecker, CatchesRlastMismatch)
+{
+    Caught c = provoke(STUB_MODE_NO_RLAST, dev_read);
+    expect_named(c, "s_dev", "rlast-mismatch");
+    EXPECT_NE(c.v.detail.find("beat 1 of 1 without rlast"), std::string::npos) << c.v.detail;
+}
+
+// axi_checker.h rule r-without-request: a read beat on an ID with no read
+// outstanding.
+TEST(RtlChecker, CatchesReadDataWithoutRequest)
+{
+    Caught c = provoke(STUB_MODE_SPURIOUS_R, [](rh::Harness &h) { h.run(20); });
+    expect_named(c, "s_dev", "r-without-request");
+    EXPECT_EQ(c.v.detail, "rid 9");
+}
+
+// axi_checker.h rule wlast-early: wlast before the burst's last beat
+// (memory port: INCR bursts of up to 16 beats, docs/rtl-harness.md "Ports").
+TEST(RtlChecker, CatchesEarlyWlast)
+{
+    Caught c = provoke(STUB_MODE_EARLY_WLAST, [](rh::Harness &h) {
+        engine(h, true, 0x4000, 4, 1);
+        h.run(200);
+    });
+    expect_named(c, "m_mem", "wlast-early");
+    EXPECT_NE(c.v.detail.find("wlast on beat 1 of 4"), std::string::npos) << c.v.detail;
+}
+
+// axi_checker.h rule burst-too-long; docs/rtl-harness.md "Ports": the
+// memory port's bursts are at most 16 beats (arlen <= 15).
+TEST(RtlChecker, CatchesBurstTooLong)
+{
+    Caught c = provoke(STUB_MODE_LONG_BURST, [](rh::Harness &h) {
+        engine(h, false, 0x4000, 4, 1);
+        h.run(200);
+    });
+    expect_named(c, "m_mem", "burst-too-long");
+    EXPECT_EQ(c.v.detail, "arlen 19 > 15");
+}
+
+// axi_checker.h rule size-too-wide; docs/rtl-harness.md "Ports": beats of
+// 8 bytes on a 64-bit data bus (arsize <= 3).
+TEST(RtlChecker, CatchesBeatWiderThanTheBus)
+{
+    Caught c = provoke(STUB_MODE_WIDE_BEAT, [](rh::Harness &h) {
+        engine(h, false, 0x4000, 1, 1);
+        h.run(100);
+    });
+    expect_named(c, "m_mem", "size-too-wide");
+    EXPECT_EQ(c.v.detail, "arsize 4");
+}
+
 TEST(RtlChecker, ViolationStopsBlockingOperations)
 {
     auto h = make_stub_harness();
@@ -191,6 +300,8 @@ TEST(RtlChecker, ViolationStopsBlockingOperations)
     EXPECT_EQ(h->error().port, "s_dev");
 }
 
+// docs/rtl-harness.md "Harness" (watchdog_cycles per operation): the error
+// names the operation, the port, when it started and when it was given up.
 TEST(RtlWatchdog, CatchesHungDevicePort)
 {
     rh::HarnessConfig cfg;
@@ -206,22 +317,60 @@ TEST(RtlWatchdog, CatchesHungDevicePort)
     EXPECT_EQ(e.kind, rh::HarnessError::WATCHDOG);
     EXPECT_EQ(e.port, "s_dev");
     EXPECT_EQ(e.cycle, start + 500);
-    EXPECT_NE(e.text.find("device read on port s_dev started at cycle " + std::to_string(start)),
-              std::string::npos)
-        << e.text;
+    EXPECT_EQ(e.what, "device read");
+    EXPECT_EQ(e.text, "watchdog: device read on port s_dev started at cycle " +
+                          std::to_string(start) + " did not complete within 500 cycles (now cycle " +
+                          std::to_string(start + 500) + ")");
 }
 
-TEST(RtlHarness, WaveformIsWrittenWhenAsked)
+static uint64_t be64(const std::vector<unsigned char> &b, size_t at)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; i++)
+        v = (v << 8) | b[at + i];
+    return v;
+}
+
+// docs/rtl-harness.md "Waveforms": an FST file of every cycle, reset
+// included; cycle N starts at N ns (1 ps precision: 1000 units per cycle)
+// and its rising edge is at N.5 ns.
+TEST(RtlHarness, WaveformIsWrittenWhenAskedOneCyclePerNanosecond)
 {
     rh::HarnessConfig cfg;
     cfg.wave = ::testing::TempDir() + "riommu_rtl_wave.fst";
     std::remove(cfg.wave.c_str());
+    uint64_t cycles = 0;
     {
         auto h = make_stub_harness(cfg);
         reg_wr(*h, 0x018, 1);
+        EXPECT_EQ(h->wave_period(), 1000u);
+        cycles = h->cycle();
     }
-    std::ifstream f(cfg.wave, std::ios::binary | std::ios::ate);
+    std::ifstream f(cfg.wave, std::ios::binary);
     ASSERT_TRUE(f.good());
-    EXPECT_GT(static_cast<long>(f.tellg()), 100);
+    std::vector<unsigned char> b((std::istreambuf_iterator<char>(f)),
+                                 std::istreambuf_iterator<char>());
+    ASSERT_GT(b.size(), 330u);
+    EXPECT_EQ(b[0], 0u);                 // FST header block
+    EXPECT_EQ(be64(b, 1), 329u);         // its length
+    EXPECT_EQ(be64(b, 9), 0u);           // start time
+    EXPECT_EQ(be64(b, 17), (cycles - 1) * 1000 + 500); // last rising edge
+    EXPECT_EQ(static_cast<signed char>(b[73]), -12); // timescale 1 ps
     std::remove(cfg.wave.c_str());
+}
+
+// A waveform that cannot be written is an error from the start, naming the
+// file and why; nothing runs.
+TEST(RtlHarness, UnwritableWaveformIsASetupError)
+{
+    rh::HarnessConfig cfg;
+    cfg.wave = "/nonexistent-riommu-dir/w.fst";
+    rh::Harness h(riommu_rtl_stub_dut()->make, cfg);
+    EXPECT_TRUE(h.failed());
+    EXPECT_EQ(h.error().kind, rh::HarnessError::SETUP);
+    EXPECT_EQ(h.error().text,
+              "cannot write the waveform '/nonexistent-riommu-dir/w.fst': No such file or directory");
+    EXPECT_FALSE(h.reset());
+    uint64_t v;
+    EXPECT_FALSE(h.reg_read(0, 8, &v));
 }

@@ -170,6 +170,60 @@ TEST(RtlBackend, HangBecomesBackendErrorNamingPortAndCycle)
     riommu_request r = dev_req(RIOMMU_READ, 0x1000, 8);
     EXPECT_EQ(b.ops.dma(b.ops.ctx, &r, buf, &rsp), -1);
     std::string e = b.ops.last_error(b.ops.ctx);
-    EXPECT_NE(e.find("watchdog: device read on port s_dev"), std::string::npos) << e;
-    EXPECT_NE(e.find("within 300 cycles"), std::string::npos) << e;
+    EXPECT_NE(e.find("watchdog: device read on port s_dev started at cycle "), std::string::npos)
+        << e;
+    // the cycle it gave up is the backend's clock now
+    EXPECT_NE(e.find("within 300 cycles (now cycle " + std::to_string(b.ops.clock(b.ops.ctx)) +
+                     ")"),
+              std::string::npos)
+        << e;
+}
+
+// docs/rtl-harness.md "Cycles and waveforms in reports": clock() is the
+// harness cycle (the waveform's time base); it advances with every bus
+// operation, and each event is stamped with the cycle it was written.
+TEST(RtlBackend, ClockIsTheHarnessCycleAndStampsEvents)
+{
+    Backend b;
+    ASSERT_NE(b.ops.clock, nullptr);
+    uint64_t t0 = b.ops.clock(b.ops.ctx);
+    EXPECT_GE(t0, 8u); // reset
+    ASSERT_EQ(b.ops.mmio_write(b.ops.ctx, RIOMMU_REG_FQB, 8, (0x40ull << 10) | 1), 0);
+    uint64_t t1 = b.ops.clock(b.ops.ctx);
+    EXPECT_GT(t1, t0);
+    uint64_t v;
+    ASSERT_EQ(b.ops.mmio_read(b.ops.ctx, RIOMMU_REG_FQB, 8, &v), 0);
+    EXPECT_GT(b.ops.clock(b.ops.ctx), t1);
+    // a fault record written by the stub's burst engine, then a wsi change
+    ASSERT_EQ(b.ops.mmio_write(b.ops.ctx, STUB_ENG_ADDR, 8, 0x40020), 0);
+    ASSERT_EQ(b.ops.mmio_write(b.ops.ctx, STUB_ENG_CTL, 8, 1 | (3 << 8)), 0);
+    uint64_t s0 = b.ops.clock(b.ops.ctx);
+    b.ops.settle(b.ops.ctx);
+    uint64_t s1 = b.ops.clock(b.ops.ctx);
+    ASSERT_EQ(b.ops.mmio_write(b.ops.ctx, STUB_WSI, 8, 0x1), 0);
+    uint64_t w1 = b.ops.clock(b.ops.ctx);
+    b.ops.settle(b.ops.ctx);
+    riommu_event ev[4];
+    ASSERT_EQ(b.ops.events(b.ops.ctx, ev, 4), 2u);
+    EXPECT_EQ(ev[0].kind, RIOMMU_EV_FAULT_RECORD);
+    EXPECT_GT(ev[0].clock, s0);
+    EXPECT_LT(ev[0].clock, s1);
+    EXPECT_EQ(ev[1].kind, RIOMMU_EV_WIRE);
+    EXPECT_GT(ev[1].clock, s1);
+    EXPECT_LE(ev[1].clock, w1);
+}
+
+// A waveform file that cannot be written fails the backend's creation with
+// the file and the reason (riommu run --wave reports it and exits 2).
+TEST(RtlBackend, UnwritableWaveformFailsCreate)
+{
+    riommu_rtl_config cfg{};
+    cfg.dut = riommu_rtl_stub_dut();
+    cfg.wave = "/nonexistent-riommu-dir/w.fst";
+    riommu_backend_ops ops{};
+    char err[256];
+    EXPECT_EQ(riommu_rtl_backend_create(&cfg, &ops, err, sizeof err), -1);
+    EXPECT_STREQ(err,
+                 "cannot write the waveform '/nonexistent-riommu-dir/w.fst': No such file or "
+                 "directory");
 }

@@ -107,6 +107,104 @@ TEST(Report, JunitFailureAndEscaping) {
     EXPECT_NE(s.find("<system-out>qemu-iotval"), std::string::npos);
 }
 
+// Rule 6 with a clocked backend (docs/rtl-harness.md "Cycles and
+// waveforms in reports"): a record of the rtl backend names its cycle(s),
+// and the waveform window around them when the case has a waveform.
+namespace {
+struct Clocked {
+    riommu_mismatch mm[2]{};
+    const char *names[2] = {"model", "rtl"};
+    riommu_report_case c{};
+    Clocked() {
+        mm[0].kind = RIOMMU_MM_DMA_STATUS;
+        mm[0].backend = 1;
+        snprintf(mm[0].where, sizeof mm[0].where, "dma status");
+        mm[0].expected = 1;
+        mm[0].step = 25;
+        mm[0].has_clock = true;
+        mm[0].clock_first = 12300;
+        mm[0].clock_last = 12345;
+        mm[1] = mm[0];
+        mm[1].kind = RIOMMU_MM_MEM_FINAL;
+        mm[1].clock_first = mm[1].clock_last = 40; // near 0: the window starts at 0
+        c.name = "seed-17";
+        c.reproduce = "riommu random --seeds 17-17 --backends model,rtl";
+        c.wave_reproduce = "riommu random --seeds 17-17 --backends model,rtl --wave seed-17.fst";
+        c.backends = names;
+        c.nbackends = 2;
+        c.mm = mm;
+        c.nmm = 2;
+        c.unwaived = 2;
+    }
+};
+
+std::string text(const riommu_report_case &c) {
+    char *buf = nullptr;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    riommu_report_text(f, &c);
+    fclose(f);
+    std::string s(buf, len);
+    free(buf);
+    return s;
+}
+} // namespace
+
+TEST(Report, ClockedRecordNamesCyclesAndWaveformWindow) {
+    Clocked x;
+    x.c.wave = "w.fst";
+    std::string s = text(x.c);
+    EXPECT_NE(s.find("dma-status dma status: expected 0x1, got 0x0\n"
+                     "  rtl: cycles 12300..12345; waveform w.fst cycles 12200..12445\n"),
+              std::string::npos)
+        << s;
+    EXPECT_NE(s.find("  rtl: cycle 40; waveform w.fst cycles 0..140\n"), std::string::npos)
+        << s;
+    EXPECT_EQ(s.find("waveform: "), std::string::npos) << s; // it has one
+}
+
+TEST(Report, ClockedRecordWithoutWaveformSaysHowToGetOne) {
+    Clocked x;
+    std::string s = text(x.c);
+    EXPECT_NE(s.find("  rtl: cycles 12300..12345\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("reproduce: riommu random --seeds 17-17 --backends model,rtl\n"
+                     "waveform: riommu random --seeds 17-17 --backends model,rtl --wave "
+                     "seed-17.fst\n"),
+              std::string::npos)
+        << s;
+    // a record without a clock adds no line and no hint
+    x.mm[0].has_clock = x.mm[1].has_clock = false;
+    s = text(x.c);
+    EXPECT_EQ(s.find("  rtl:"), std::string::npos) << s;
+    EXPECT_EQ(s.find("waveform"), std::string::npos) << s;
+}
+
+TEST(Report, JsonAndJunitCarryTheCycles) {
+    Clocked x;
+    x.c.wave = "w.fst";
+    std::string j = render(riommu_report_json, &x.c, 1);
+    EXPECT_NE(j.find("\"wave\":\"w.fst\""), std::string::npos) << j;
+    EXPECT_NE(j.find("\"cycles\":[12300,12345],\"wave_cycles\":[12200,12445]"),
+              std::string::npos)
+        << j;
+    EXPECT_NE(j.find("\"cycles\":[40,40],\"wave_cycles\":[0,140]"), std::string::npos) << j;
+    x.c.wave = nullptr;
+    j = render(riommu_report_json, &x.c, 1);
+    EXPECT_NE(j.find("\"wave\":null,\"wave_reproduce\":\"riommu random --seeds 17-17"),
+              std::string::npos)
+        << j;
+    EXPECT_EQ(j.find("wave_cycles"), std::string::npos) << j;
+    char *buf = nullptr;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    riommu_report_junit(f, "riommu", &x.c, 1);
+    fclose(f);
+    std::string s(buf, len);
+    free(buf);
+    EXPECT_NE(s.find("expected 0x1, got 0x0 (cycles 12300..12345)"), std::string::npos) << s;
+    EXPECT_NE(s.find("waveform: riommu random --seeds 17-17"), std::string::npos) << s;
+}
+
 // rule 7: a waiver file parses into rules with spec and reason required.
 TEST(Waivers, ParseGoodFile) {
     std::string p = write_tmp(

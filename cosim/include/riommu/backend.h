@@ -57,6 +57,10 @@ typedef struct riommu_event {
     uint64_t addr;
     uint32_t len;
     uint8_t data[32];
+    /* The backend's clock (riommu_backend_ops.clock) when the write or the
+     * level change happened; 0 from a backend without a clock. Never
+     * compared: it only stamps the mismatch record of a differing event. */
+    uint64_t clock;
 } riommu_event;
 
 typedef struct riommu_backend_ops {
@@ -86,6 +90,15 @@ typedef struct riommu_backend_ops {
     /* Optional: why the last failed op failed ("" if unknown); the string
      * lives until the next op. The engine puts it in BACKEND_ERROR records. */
     const char *(*last_error)(void *ctx);
+    /* Optional: the backend's own clock, monotonic, in its own unit (the
+     * rtl backend: DUT clock cycles since the harness started, the time
+     * base of its waveform; docs/rtl-harness.md). NULL for a backend without
+     * one (the models, QEMU): the engine then never calls anything. With
+     * it, the engine reads it before and after every operation it sends
+     * the backend, and stamps each mismatch record of the backend with the
+     * span of the operation that differed (riommu_mismatch.clock_first,
+     * clock_last), so a report can point into the waveform. */
+    uint64_t (*clock)(void *ctx);
 } riommu_backend_ops;
 
 #ifdef __cplusplus

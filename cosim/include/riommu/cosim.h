@@ -15,6 +15,9 @@
  *   5. riommu_cosim_finish compares all memory the driver allocated.
  *   6. Every difference is a riommu_mismatch record; the run continues or
  *      stops per policy. Rendering to text / JSON happens at the edge.
+ *      A record of a backend with a clock (riommu_backend_ops.clock: the
+ *      rtl backend) carries that clock over what differed, so the report
+ *      can name the RTL cycle and the waveform window.
  */
 #ifndef RIOMMU_COSIM_H
 #define RIOMMU_COSIM_H
@@ -57,6 +60,16 @@ typedef struct riommu_mismatch {
     uint64_t repeats;     /* further identical records coalesced into this one
                              (same kind, backend, where, addr, values, waiver,
                              one right after the other: a polling loop) */
+    /* The differing backend's own clock (riommu_backend_ops.clock; the rtl
+     * backend's DUT cycle) over what differed, when has_clock: an MMIO
+     * read or write, a DMA: its first and last cycle on that backend; an
+     * event it wrote: the cycle it wrote it (first == last); an event it
+     * did not write: from the previous settle point to this one; memory
+     * compares and anything else: the cycle it was seen (first == last).
+     * A coalesced record keeps its first occurrence's span. Rendered with
+     * the waveform window by report.h. */
+    bool has_clock;
+    uint64_t clock_first, clock_last;
 } riommu_mismatch;
 
 typedef struct riommu_cosim riommu_cosim;

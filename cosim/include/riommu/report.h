@@ -24,13 +24,34 @@ typedef struct riommu_report_case {
     uint64_t unwaived, waived, skipped;
     bool all_skipped;                 /* no step could run on the backends */
     double seconds;
+    /* The waveform the case's clocked backend (the rtl backend, --wave)
+     * wrote, or NULL; without one, `wave_reproduce` (or NULL) is the
+     * command that reproduces the case and writes one. */
+    const char *wave;
+    const char *wave_reproduce;
 } riommu_report_case;
 
-/* "backend B, step S, t=C us: KIND WHERE: expected X, got Y [waived: W]"
- * per record, then the reproduction command when anything is unwaived. */
+/* Cycles shown on each side of a record's clock span in its waveform
+ * window: cycles [first - margin, last + margin] (from 0). */
+#define RIOMMU_REPORT_WAVE_MARGIN 100u
+
+/* The waveform window of a record with a clock (m->has_clock). */
+void riommu_report_wave_window(const riommu_mismatch *m, uint64_t *from, uint64_t *to);
+
+/*
+ * "MISMATCH: backend B, step S, t=C us: KIND WHERE: expected X, got Y
+ * [waiver W] (xN)" per record; a record with a clock adds a line
+ *   "  B: cycle N; waveform FILE cycles A..B"   (or "cycles N..M; ...")
+ * (without a waveform only "  B: cycle N"). Then, when anything is
+ * unwaived, "reproduce: COMMAND" and, when a record has a clock but the
+ * case has no waveform, "waveform: WAVE_REPRODUCE".
+ */
 void riommu_report_text(FILE *out, const riommu_report_case *c);
 
-/* A JSON document {"cases":[...], "totals":{...}}; every string escaped. */
+/* A JSON document {"cases":[...], "totals":{...}}; every string escaped.
+ * A case has "wave" (file or null) and "wave_reproduce" (command or null);
+ * a record with a clock has "cycles":[first,last] and, in a case with a
+ * waveform, "wave_cycles":[from,to] (riommu_report_wave_window). */
 void riommu_report_json(FILE *out, const riommu_report_case *cases, size_t n);
 
 /* A JUnit XML <testsuite> with one <testcase> per case; unwaived mismatches

@@ -13,11 +13,14 @@
  * address against the fqb/pqb/msi_cfg_tbl values written through mmio_write
  * (fault queue -> FAULT_RECORD, page-request queue -> PQ_RECORD, an
  * msi_addr -> MSI, other 4-byte writes -> FENCE_DATA, 8-byte -> AD_UPDATE)
- * and wsi changes (WIRE). settle() runs until every port is quiet for
- * `settle_quiet_cycles` and returns the cycles it took; after a settle
- * that ended quiet with only register reads since (no IOMMU register has a
- * read side effect), it returns 0 at once (a driver polling a register
- * costs one read per poll, not a quiet window).
+ * and wsi changes (WIRE), each stamped with its cycle (riommu_event.clock).
+ * settle() runs until every port is quiet for `settle_quiet_cycles` and
+ * returns the cycles it took; after a settle that ended quiet with only
+ * register reads since (no IOMMU register has a read side effect), it
+ * returns 0 at once (a driver polling a register costs one read per poll,
+ * not a quiet window). clock() is the harness cycle, the time base of the
+ * waveform (`wave`: cycle N starts at N ns), so mismatch records name the
+ * DUT cycle of what differed.
  * Does not: ATS / translated requests (no contract signal), range_size,
  * `recorded` (always false).
  *
@@ -45,7 +48,8 @@ typedef struct riommu_rtl_dut riommu_rtl_dut;
 
 typedef struct riommu_rtl_config {
     const riommu_rtl_dut *dut;     /* required */
-    const char *wave;              /* FST file, NULL = no waveform */
+    const char *wave;              /* FST file, NULL = no waveform; one that
+                                      cannot be written fails create */
     unsigned reset_cycles;         /* 0 = 8 */
     uint64_t watchdog_cycles;      /* per operation; 0 = 100000 */
     unsigned mem_lat_min;          /* memory-port latency, cycles; 0 = 1 */

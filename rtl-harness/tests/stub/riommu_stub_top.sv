@@ -18,7 +18,11 @@
 //   0xF00 MODE: 0 normal; 1 drop mem awvalid before awready; 2 change mem
 //         awaddr while waiting for awready; 3 burst engine omits wlast;
 //         4 device R/B responses never come (hang: AR never accepted);
-//         5 one spurious device B (id 7) with no request.
+//         5 one spurious device B (id 7) with no request;
+//         6 device read data without rlast; 7 one spurious device R (id 9)
+//         with no request; 8 burst engine sets wlast on every write beat;
+//         9 burst engine reads with arlen + 16 (17..32 beats);
+//         10 burst engine reads with arsize 4 (16-byte beats).
 //   0xF08 ENG_ADDR  burst address
 //   0xF10 ENG_CTL   write starts a burst: [0] 1 write / 0 read,
 //         [11:8] len (beats - 1), [14:12] id (sent as 8 + id)
@@ -140,7 +144,7 @@ module riommu_stub_top #(
   logic [63:0] eng_sum;
   logic [31:0] eng_rbeats, eng_bcount;
   logic        eng_start;
-  logic [2:0]  mode;
+  logic [3:0]  mode;
 
   assign s_reg_awready = !aw_have && !s_reg_bvalid;
   assign s_reg_wready  = !w_have && !s_reg_bvalid;
@@ -148,7 +152,7 @@ module riommu_stub_top #(
   assign s_reg_bresp   = OKAY;
   assign s_reg_rresp   = OKAY;
   assign s_reg_rlast   = 1'b1;
-  assign mode          = regs[9'h1E0][2:0];
+  assign mode          = regs[9'h1E0][3:0];
   assign wsi           = regs[9'h1E5][15:0];
 
   always_comb begin
@@ -254,7 +258,7 @@ module riommu_stub_top #(
   logic [55:0] d_wobble;     // mode 2 address change
   logic        spurious_done;
 
-  assign s_dev_awready = (d_st == D_IDLE) && mode != 3'd4;
+  assign s_dev_awready = (d_st == D_IDLE) && mode != 4'd4;
   assign s_dev_wready  = (d_st == D_W);
 
   always_ff @(posedge clk) begin
@@ -310,7 +314,7 @@ module riommu_stub_top #(
         end
         default: d_st <= D_IDLE;
       endcase
-      if (mode == 3'd5 && !spurious_done && d_st == D_IDLE) begin
+      if (mode == 4'd5 && !spurious_done && d_st == D_IDLE) begin
         spurious_done <= 1'b1;
         s_dev_bvalid <= 1'b1;
         s_dev_bid <= 4'd7;
@@ -343,10 +347,10 @@ module riommu_stub_top #(
       m_mem_wvalid = 1'b1;
       m_mem_wdata = e_addr + {8{4'd0, e_beat}};
       m_mem_wstrb = 8'hFF;
-      m_mem_wlast = (e_beat == e_len) && mode != 3'd3;
+      m_mem_wlast = ((e_beat == e_len) && mode != 4'd3) || mode == 4'd8;
     end else if (d_st == D_AW) begin
-      m_mem_awvalid = (mode == 3'd1) ? d_aw_first : 1'b1;
-      m_mem_awaddr = d_addr[55:0] + ((mode == 3'd2) ? d_wobble : 56'd0);
+      m_mem_awvalid = (mode == 4'd1) ? d_aw_first : 1'b1;
+      m_mem_awaddr = d_addr[55:0] + ((mode == 4'd2) ? d_wobble : 56'd0);
       m_mem_awid = d_id;
       m_mem_awsize = d_size;
       m_mem_awuser = 1'b1;
@@ -378,8 +382,9 @@ module riommu_stub_top #(
       m_mem_arvalid = 1'b1;
       m_mem_araddr = e_addr[55:0];
       m_mem_arid = {1'b1, e_id};
-      m_mem_arlen = {4'd0, e_len};
-    end else if (mode != 3'd4) begin
+      m_mem_arlen = {(mode == 4'd9) ? 4'd1 : 4'd0, e_len};
+      if (mode == 4'd10) m_mem_arsize = 3'd4;
+    end else if (mode != 4'd4) begin
       if (dev_ar_fault) begin
         s_dev_arready = !rf_pend;
       end else begin
@@ -394,19 +399,37 @@ module riommu_stub_top #(
     end
   end
 
+  logic        spur_r, spur_r_done;  // mode 7
+
   always_ff @(posedge clk) begin
-    if (!rst_n) rf_pend <= 1'b0;
-    else begin
+    if (!rst_n) begin
+      rf_pend <= 1'b0;
+      spur_r <= 1'b0;
+      spur_r_done <= 1'b0;
+    end else begin
       if (s_dev_arvalid && s_dev_arready && dev_ar_fault) begin
         rf_pend <= 1'b1;
         rf_id <= s_dev_arid;
       end
       if (rf_pend && s_dev_rready) rf_pend <= 1'b0;
+      if (mode == 4'd7 && !spur_r_done && !rf_pend && !m_mem_rvalid) begin
+        spur_r <= 1'b1;
+        spur_r_done <= 1'b1;
+      end
+      if (spur_r && s_dev_rready) spur_r <= 1'b0;
     end
   end
 
   always_comb begin
-    if (rf_pend) begin
+    if (spur_r) begin
+      s_dev_rvalid = 1'b1;
+      s_dev_rdata = '0;
+      s_dev_rid = 4'd9;
+      s_dev_rresp = OKAY;
+      s_dev_rlast = 1'b1;
+      s_dev_ruser = '0;
+      m_mem_rready = m_mem_rid[3];
+    end else if (rf_pend) begin
       s_dev_rvalid = 1'b1;
       s_dev_rdata = '0;
       s_dev_rid = rf_id;
@@ -419,7 +442,7 @@ module riommu_stub_top #(
       s_dev_rdata = m_mem_rdata;
       s_dev_rid = m_mem_rid;
       s_dev_rresp = m_mem_rresp;
-      s_dev_rlast = m_mem_rlast;
+      s_dev_rlast = m_mem_rlast && mode != 4'd6;
       s_dev_ruser = '0;
       m_mem_rready = m_mem_rid[3] || s_dev_rready;
     end
@@ -429,5 +452,5 @@ module riommu_stub_top #(
   logic unused;
   assign unused = ^{s_reg_awsize, s_reg_awlen, s_reg_wlast, s_reg_arsize, s_reg_arlen,
                     s_dev_awlen, s_dev_awuser, s_dev_wlast, s_dev_aruser, m_mem_rlast,
-                    regs[9'h1E0][63:3]};
+                    regs[9'h1E0][63:4]};
 endmodule

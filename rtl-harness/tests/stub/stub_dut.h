@@ -30,6 +30,11 @@ enum {
     STUB_MODE_NO_WLAST = 3,
     STUB_MODE_HANG = 4,
     STUB_MODE_SPURIOUS_B = 5,
+    STUB_MODE_NO_RLAST = 6,       // device read data without rlast
+    STUB_MODE_SPURIOUS_R = 7,     // one device R (id 9) with no request
+    STUB_MODE_EARLY_WLAST = 8,    // burst engine: wlast on every write beat
+    STUB_MODE_LONG_BURST = 9,     // burst engine: arlen + 16
+    STUB_MODE_WIDE_BEAT = 10,     // burst engine: arsize 4 (16 bytes)
 };
 
 #endif
