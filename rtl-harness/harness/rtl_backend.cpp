@@ -381,3 +381,11 @@ extern "C" int riommu_rtl_backend_create(const riommu_rtl_config *cfg, riommu_ba
     out->last_error = b_last_error;
     return 0;
 }
+
+extern "C" bool riommu_rtl_backend_cycles(const riommu_backend_ops *b, uint64_t *cycles)
+{
+    if (!b || b->destroy != b_destroy)
+        return false;
+    *cycles = self(b->ctx)->h->cycle();
+    return true;
+}
