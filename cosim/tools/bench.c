@@ -51,7 +51,7 @@ void bench_usage(FILE *o)
           "  --size N       a fixed workload size instead, in the section's unit\n"
           "                 (rtl: rounds of its workload)\n"
           "  --repeat K     timed runs per measurement, interleaved; the best counts\n"
-          "                 (default 3)\n"
+          "                 (default 5)\n"
           "  -h, --help     this text\n"
           "\n"
           "exit status: 0 figures printed (targets met or not), 1 a section's workload\n"
@@ -225,7 +225,7 @@ int bench_main(int argc, char **argv)
     bench_opts bo;
     memset(&bo, 0, sizeof bo);
     bo.seconds = 2.0;
-    bo.repeat = 3;
+    bo.repeat = 5;
     bool want[NSECTIONS] = {false};
     bool any = false;
     for (int i = 1; i < argc; i++) {
