@@ -8,6 +8,7 @@
  *   riommu random --seeds A-B [...]      constrained-random scenarios (randgen.h)
  *   riommu shrink SCENARIO [OPTIONS]     a failing scenario cut down (shrink.h)
  *   riommu decode KIND HEX...            name every field of a value
+ *   riommu bench [--rtl] [--json] [...]  performance figures (bench.h)
  *   riommu --help | help [COMMAND]       usage
  *
  * Exit status: 0 success, 1 expectations failed (mismatches), 2 usage or
@@ -23,6 +24,7 @@
 #include <time.h>
 
 #include "batch.h"
+#include "bench.h"
 #include "decode.h"
 #include "default_scenario.h"
 #include "randgen.h"
@@ -64,6 +66,10 @@ static void usage(FILE *o)
           "  shrink SCENARIO [--backends LIST] [-o OUT]\n"
           "             reduce a failing scenario to a minimal one that fails the\n"
           "             same way (delta debugging), written as a scenario file\n"
+          "  bench [--rtl] [--json] [--seconds S | --size N] [--repeat K]\n"
+          "             performance figures by section, with their targets: --rtl\n"
+          "             the verilated DUT's simulated cycles/s alone and in lockstep\n"
+          "             with the model (all sections this build has by default)\n"
           "  help [COMMAND]\n"
           "             this text, or a command's\n"
           "\n"
@@ -888,6 +894,8 @@ int main(int argc, char **argv)
             return decode_main(2, (char *[]){"decode", "--help", NULL});
         else if (!strcmp(argv[2], "shrink"))
             return cmd_shrink(2, (char *[]){"shrink", "--help", NULL});
+        else if (!strcmp(argv[2], "bench"))
+            bench_usage(stdout);
         else {
             fprintf(stderr, "riommu help: unknown command '%s'\n", argv[2]);
             return 2;
@@ -906,6 +914,8 @@ int main(int argc, char **argv)
         return decode_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "random"))
         return cmd_random(argc - 1, argv + 1);
+    if (!strcmp(cmd, "bench"))
+        return bench_main(argc - 1, argv + 1);
     fprintf(stderr, "riommu: unknown command '%s' (see riommu --help)\n", cmd);
     return 2;
 }

@@ -1,6 +1,7 @@
 // axi_checker.cpp - see axi_checker.h.
 #include "axi_checker.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 
@@ -31,29 +32,27 @@ AxiChecker::AxiChecker(std::string port, const AxiPins &pins, unsigned max_len)
                    {p.araddr, p.arid, p.arsize, p.arlen, p.arburst, p.aruser}, false, false, {}});
     ch_.push_back({"r", p.rvalid, p.rready,
                    {p.rdata, p.rid, p.rresp, p.rlast, p.ruser}, false, false, {}});
+    for (Channel &c : ch_)
+        c.prev.assign(c.payload.size(), 0);
 }
 
 void AxiChecker::reset()
 {
     for (Channel &c : ch_) {
-        c.pv = c.pr = false;
-        c.prev.clear();
+        c.pv = c.pr = false; // prev is written before it is compared again
+        std::fill(c.prev.begin(), c.prev.end(), 0);
     }
     aw_open_.clear();
     w_early_.clear();
     w_beats_ = 0;
     b_owed_.clear();
     r_owed_.clear();
+    owed_ = 0;
 }
 
 size_t AxiChecker::outstanding() const
 {
-    size_t n = aw_open_.size();
-    for (const auto &kv : b_owed_)
-        n += kv.second;
-    for (const auto &kv : r_owed_)
-        n += kv.second.size();
-    return n;
+    return aw_open_.size() + owed_;
 }
 
 void AxiChecker::add(const char *rule, uint64_t cycle, std::string detail)
@@ -63,23 +62,29 @@ void AxiChecker::add(const char *rule, uint64_t cycle, std::string detail)
 
 void AxiChecker::check_channel(Channel &c, uint64_t cycle)
 {
+    // Called for every channel of every port each cycle, so it does no
+    // allocation and reads the payload only when a rule can look at it: in
+    // a cycle after valid && !ready (compared) and in a cycle with valid &&
+    // !ready (kept for the next one).
     bool v = c.valid.get() != 0;
-    std::vector<uint64_t> now;
-    now.reserve(c.payload.size());
-    for (const Sig &s : c.payload)
-        now.push_back(s.get());
+    bool r = c.ready.get() != 0;
     if (c.pv && !c.pr) {
+        bool changed = false;
+        for (size_t i = 0; v && i < c.payload.size(); i++)
+            changed |= c.payload[i].get() != c.prev[i];
         if (!v)
             add("valid-dropped", cycle,
                 std::string(c.name) + "valid fell without " + c.name + "ready");
-        else if (now != c.prev)
+        else if (changed)
             add("payload-changed", cycle,
                 std::string(c.name) + " payload changed while " + c.name +
                     "valid && !" + c.name + "ready");
     }
+    if (v && !r)
+        for (size_t i = 0; i < c.payload.size(); i++)
+            c.prev[i] = c.payload[i].get();
     c.pv = v;
-    c.pr = c.ready.get() != 0;
-    c.prev = std::move(now);
+    c.pr = r;
 }
 
 void AxiChecker::check_addr(const char *ch, uint64_t addr, unsigned size, unsigned len,
@@ -117,6 +122,7 @@ void AxiChecker::sample(uint64_t cycle)
                                               " beats for awlen " + std::to_string(len));
             w_early_.pop_front();
             b_owed_[id]++;
+            owed_++;
         } else {
             aw_open_.push_back({id, len}); // B owed once the data completes
         }
@@ -136,6 +142,7 @@ void AxiChecker::sample(uint64_t cycle)
             if (last || w_beats_ >= len + 1) {
                 aw_open_.pop_front();
                 b_owed_[id]++;
+                owed_++;
                 w_beats_ = 0;
             }
         } else if (last) {
@@ -148,14 +155,17 @@ void AxiChecker::sample(uint64_t cycle)
         auto it = b_owed_.find(id);
         if (it == b_owed_.end() || it->second == 0)
             add("b-without-request", cycle, "bid " + std::to_string(id));
-        else
+        else {
             it->second--;
+            owed_--;
+        }
     }
     if (p.arvalid.get() && p.arready.get()) {
         unsigned len = static_cast<unsigned>(p.arlen.get());
         check_addr("ar", p.araddr.get(), static_cast<unsigned>(p.arsize.get()), len,
                    burst_of(p.arburst), cycle);
         r_owed_[static_cast<unsigned>(p.arid.get())].push_back({len, 0});
+        owed_++;
     }
     if (p.rvalid.get() && p.rready.get()) {
         unsigned id = static_cast<unsigned>(p.rid.get());
@@ -170,8 +180,10 @@ void AxiChecker::sample(uint64_t cycle)
                 add("rlast-mismatch", cycle,
                     "rid " + std::to_string(id) + " beat " + std::to_string(b.beats + 1) + " of " +
                         std::to_string(b.len + 1) + (last ? " with rlast" : " without rlast"));
-            if (last || final_beat)
+            if (last || final_beat) {
                 it->second.pop_front();
+                owed_--;
+            }
             else
                 b.beats++;
         }

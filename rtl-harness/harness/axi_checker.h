@@ -54,7 +54,7 @@ private:
         Sig valid, ready;
         std::vector<Sig> payload;
         bool pv = false, pr = false;
-        std::vector<uint64_t> prev;
+        std::vector<uint64_t> prev; // payload of the last cycle with valid && !ready
     };
     struct Burst {
         unsigned len;
@@ -77,6 +77,7 @@ private:
     unsigned w_beats_ = 0;
     std::map<unsigned, unsigned> b_owed_; // id -> writes awaiting B
     std::map<unsigned, std::deque<Burst>> r_owed_; // id -> reads awaiting R
+    size_t owed_ = 0;                     // sum of b_owed_ and r_owed_ entries
     std::vector<Violation> v_;
 };
 

@@ -80,8 +80,12 @@ void Harness::fail(HarnessError::Kind k, const std::string &port, const std::str
 
 bool Harness::check_violations()
 {
-    std::vector<Violation> v = violations();
-    if (v.size() > nviol_seen_) {
+    // Called every cycle of a blocking operation: count before copying.
+    size_t n = 0;
+    for (const auto &c : chk_)
+        n += c->violations().size();
+    if (n > nviol_seen_) {
+        std::vector<Violation> v = violations();
         const Violation &first = v[nviol_seen_];
         nviol_seen_ = v.size();
         fail(HarnessError::PROTOCOL, first.port, first.rule, first.text());

@@ -6,24 +6,39 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <unordered_map>
 
 namespace rh {
 
 class SparseMem {
 public:
+    // One page lookup per page touched, not per byte (backdoor writes of
+    // whole tables and pages are frequent).
     void write(uint64_t addr, const void *buf, size_t len)
     {
         const uint8_t *b = static_cast<const uint8_t *>(buf);
-        for (size_t i = 0; i < len; i++)
-            page(addr + i)[(addr + i) & 0xfff] = b[i];
+        while (len) {
+            size_t n = chunk(addr, len);
+            std::memcpy(page(addr).data() + (addr & 0xfff), b, n);
+            addr += n;
+            b += n;
+            len -= n;
+        }
     }
     void read(uint64_t addr, void *buf, size_t len) const
     {
         uint8_t *b = static_cast<uint8_t *>(buf);
-        for (size_t i = 0; i < len; i++) {
-            auto it = pages_.find((addr + i) >> 12);
-            b[i] = it == pages_.end() ? 0 : it->second[(addr + i) & 0xfff];
+        while (len) {
+            size_t n = chunk(addr, len);
+            auto it = pages_.find(addr >> 12);
+            if (it == pages_.end())
+                std::memset(b, 0, n);
+            else
+                std::memcpy(b, it->second.data() + (addr & 0xfff), n);
+            addr += n;
+            b += n;
+            len -= n;
         }
     }
     uint64_t read64(uint64_t addr) const
@@ -38,6 +53,12 @@ public:
     size_t pages() const { return pages_.size(); }
 
 private:
+    // Bytes of [addr, addr+len) inside addr's page.
+    static size_t chunk(uint64_t addr, size_t len)
+    {
+        size_t room = 4096 - static_cast<size_t>(addr & 0xfff);
+        return len < room ? len : room;
+    }
     std::array<uint8_t, 4096> &page(uint64_t addr)
     {
         auto it = pages_.find(addr >> 12);
