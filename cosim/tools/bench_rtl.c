@@ -58,9 +58,6 @@
 #include "riommu/riommu.h"
 #include "run.h"
 #include "world.h"
-#ifdef RIOMMU_HAVE_RTL
-#include "riommu/rtl_backend.h"
-#endif
 
 /* Targets (issue 6): the DUT alone at least this fast, lockstep at most
  * this much slower in wall time. */
@@ -261,17 +258,17 @@ static double seconds(clockid_t id)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* The DUT's clock: the one rtl backend of the engine. */
+/* The DUT's clock: the one backend of the engine with a clock op (the rtl
+ * backend's harness cycle counter; models and QEMU have none). */
 static bool dut_cycles(const riommu_cosim *c, uint64_t *cycles)
 {
-#ifdef RIOMMU_HAVE_RTL
-    for (unsigned i = 0; i < riommu_cosim_backend_count(c); i++)
-        if (riommu_rtl_backend_cycles(riommu_cosim_backend(c, i), cycles))
+    for (unsigned i = 0; i < riommu_cosim_backend_count(c); i++) {
+        const riommu_backend_ops *b = riommu_cosim_backend(c, i);
+        if (b->clock) {
+            *cycles = b->clock(b->ctx);
             return true;
-#else
-    (void)c;
-    (void)cycles;
-#endif
+        }
+    }
     return false;
 }
 

@@ -399,11 +399,3 @@ extern "C" int riommu_rtl_backend_create(const riommu_rtl_config *cfg, riommu_ba
     out->clock = b_clock;
     return 0;
 }
-
-extern "C" bool riommu_rtl_backend_cycles(const riommu_backend_ops *b, uint64_t *cycles)
-{
-    if (!b || b->destroy != b_destroy)
-        return false;
-    *cycles = self(b->ctx)->h->cycle();
-    return true;
-}

@@ -80,12 +80,6 @@ int riommu_rtl_dut_check(const riommu_rtl_dut *dut, const riommu_config *cfg, un
 int riommu_rtl_backend_create(const riommu_rtl_config *cfg, riommu_backend_ops *out,
                               char *err, size_t errlen);
 
-/* Clock cycles the DUT behind `b` has run since it was created (reset
- * included; the harness's cycle counter), into *cycles. False, leaving
- * *cycles alone, when `b` was not made by riommu_rtl_backend_create. For
- * benchmarks (`riommu bench --rtl`): simulated cycles per second. */
-bool riommu_rtl_backend_cycles(const riommu_backend_ops *b, uint64_t *cycles);
-
 #ifdef __cplusplus
 }
 #endif
