@@ -7,6 +7,7 @@
  *   riommu demo                          the built-in default scenario (alias of `run`)
  *   riommu random --seeds A-B [...]      constrained-random scenarios (randgen.h)
  *   riommu shrink SCENARIO [OPTIONS]     a failing scenario cut down (shrink.h)
+ *   riommu mutate [OPTIONS] [SCENARIO...] the RTL mutation campaign (mutate.h)
  *   riommu decode KIND HEX...            name every field of a value
  *   riommu --help | help [COMMAND]       usage
  *
@@ -25,6 +26,7 @@
 #include "batch.h"
 #include "decode.h"
 #include "default_scenario.h"
+#include "mutate.h"
 #include "randgen.h"
 #include "replay.h"
 #include "report.h"
@@ -63,6 +65,10 @@ static void usage(FILE *o)
           "  shrink SCENARIO [--backends LIST] [-o OUT]\n"
           "             reduce a failing scenario to a minimal one that fails the\n"
           "             same way (delta debugging), written as a scenario file\n"
+          "  mutate [--mutants LIST] [--seeds A-B] [SCENARIO|DIR...]\n"
+          "             the mutation campaign: bugs switched into the RTL IOMMU, each\n"
+          "             run against the corpus and random seeds on model,rtl until\n"
+          "             detected; prints 'detected: K/N'\n"
           "  help [COMMAND]\n"
           "             this text, or a command's\n"
           "\n"
@@ -864,6 +870,8 @@ int main(int argc, char **argv)
             return decode_main(2, (char *[]){"decode", "--help", NULL});
         else if (!strcmp(argv[2], "shrink"))
             return cmd_shrink(2, (char *[]){"shrink", "--help", NULL});
+        else if (!strcmp(argv[2], "mutate"))
+            mutate_usage(stdout);
         else {
             fprintf(stderr, "riommu help: unknown command '%s'\n", argv[2]);
             return 2;
@@ -882,6 +890,8 @@ int main(int argc, char **argv)
         return decode_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "random"))
         return cmd_random(argc - 1, argv + 1);
+    if (!strcmp(cmd, "mutate"))
+        return mutate_main(argc - 1, argv + 1);
     fprintf(stderr, "riommu: unknown command '%s' (see riommu --help)\n", cmd);
     return 2;
 }

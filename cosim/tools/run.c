@@ -466,6 +466,7 @@ static bool build_cosim(runner *r, char *err, size_t errlen)
     wp.waivers = r->o->waivers;
     wp.nwaivers = r->o->nwaivers;
     wp.scenario = r->p->file;
+    wp.rtl_mutant = r->o->rtl_mutant;
     r->cs = world_create(&wp, &r->cskipped, r->cnote, sizeof r->cnote, err, errlen);
     if (!r->cs)
         return false;
