@@ -42,6 +42,9 @@ struct riommu_cosim {
     uint64_t step, now_us;
     bool stopped;
     bool tail_dropped; /* the latest record was counted but not kept */
+    /* per backend: the last_error text of its latest BACKEND_ERROR record
+     * (a failure inside settle() is told apart from one already recorded) */
+    char err_seen[MAX_BACKENDS][128];
     /* named regions of driver memory, for the `where` of memory records */
     struct {
         uint64_t pa, len;
@@ -288,13 +291,26 @@ const riommu_backend_ops *riommu_cosim_backend(const riommu_cosim *c, unsigned i
 
 static void backend_error(riommu_cosim *c, unsigned i, const char *op)
 {
-    char where[64];
+    char where[sizeof ((riommu_mismatch *)0)->where];
     const char *why = c->b[i].last_error ? c->b[i].last_error(c->b[i].ctx) : NULL;
     if (why && why[0])
         snprintf(where, sizeof where, "%s: %s", op, why);
     else
         snprintf(where, sizeof where, "%s", op);
+    snprintf(c->err_seen[i], sizeof c->err_seen[i], "%s", why ? why : "");
     record(c, RIOMMU_MM_BACKEND_ERROR, i, where, 0, 0, 0);
+}
+
+/* settle() returns no error: a backend that failed while settling (a
+ * watchdog, an AXI protocol violation seen on the wires) shows a
+ * last_error not recorded yet. Recorded as "settle: WHY" before the
+ * backend's events are compared, so the first record names the failure,
+ * not the events it cost; a sticky error is recorded once. */
+static void settle_failure(riommu_cosim *c, unsigned i)
+{
+    const char *why = c->b[i].last_error ? c->b[i].last_error(c->b[i].ctx) : NULL;
+    if (why && why[0] && strncmp(why, c->err_seen[i], sizeof c->err_seen[i] - 1))
+        backend_error(c, i, "settle");
 }
 
 /* ---- events (rule 4) ---------------------------------------------------------- */
@@ -308,6 +324,7 @@ static const char *ev_name(riommu_ev_kind k)
 
 static void pull_events(riommu_cosim *c, unsigned i)
 {
+    settle_failure(c, i); /* pull_events runs right after every settle */
     c->nev[i] = 0;
     if (!c->caps[i].events || !c->b[i].events)
         return;

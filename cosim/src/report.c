@@ -43,16 +43,26 @@ static void wave_span(char *buf, size_t len, const riommu_report_case *c,
     snprintf(buf, len, "; waveform %s cycles %" PRIu64 "..%" PRIu64, c->wave, from, to);
 }
 
+void riommu_report_values(const riommu_mismatch *m, char *buf, size_t len)
+{
+    if (m->kind == RIOMMU_MM_EVENT_COUNT && strstr(m->where, "(missing)"))
+        snprintf(buf, len, "the reference has one (data 0x%" PRIx64 "), none here", m->expected);
+    else if (m->kind == RIOMMU_MM_EVENT_COUNT && strstr(m->where, "(extra)"))
+        snprintf(buf, len, "one the reference lacks (data 0x%" PRIx64 ")", m->actual);
+    else
+        snprintf(buf, len, "expected 0x%" PRIx64 ", got 0x%" PRIx64, m->expected, m->actual);
+}
+
 void riommu_report_text(FILE *out, const riommu_report_case *c)
 {
     bool clocked = false;
     for (size_t i = 0; i < c->nmm; i++) {
         const riommu_mismatch *m = &c->mm[i];
-        fprintf(out,
-                "%s: backend %s, step %" PRIu64 ", t=%" PRIu64 " us: %s %s: expected 0x%" PRIx64
-                ", got 0x%" PRIx64,
+        char vals[96];
+        riommu_report_values(m, vals, sizeof vals);
+        fprintf(out, "%s: backend %s, step %" PRIu64 ", t=%" PRIu64 " us: %s %s: %s",
                 m->waived ? "WAIVED" : "MISMATCH", backend_of(c, m->backend), m->step, m->cycle,
-                riommu_mm_kind_name(m->kind), m->where, m->expected, m->actual);
+                riommu_mm_kind_name(m->kind), m->where, vals);
         if (m->waived)
             fprintf(out, " [waiver %s]", m->waiver);
         if (m->repeats)
@@ -223,11 +233,11 @@ void riommu_report_junit(FILE *out, const char *suite, const riommu_report_case 
                     strcat(span, ")");
                     wave_span(wave, sizeof wave, c, m);
                 }
-                snprintf(line, sizeof line,
-                         "backend %s step %" PRIu64 ": %s %s: expected 0x%" PRIx64
-                         ", got 0x%" PRIx64 "%s%s\n",
+                char vals[96];
+                riommu_report_values(m, vals, sizeof vals);
+                snprintf(line, sizeof line, "backend %s step %" PRIu64 ": %s %s: %s%s%s\n",
                          backend_of(c, m->backend), m->step, riommu_mm_kind_name(m->kind),
-                         m->where, m->expected, m->actual, span, wave);
+                         m->where, vals, span, wave);
                 xml_str(out, line);
             }
             if (c->reproduce) {

@@ -7,6 +7,7 @@
  *   riommu demo                          the built-in default scenario (alias of `run`)
  *   riommu random --seeds A-B [...]      constrained-random scenarios (randgen.h)
  *   riommu shrink SCENARIO [OPTIONS]     a failing scenario cut down (shrink.h)
+ *   riommu mutate [OPTIONS] [SCENARIO...] the RTL mutation campaign (mutate.h)
  *   riommu decode KIND HEX...            name every field of a value
  *   riommu bench [--rtl] [--json] [...]  performance figures (bench.h)
  *   riommu --help | help [COMMAND]       usage
@@ -27,6 +28,7 @@
 #include "bench.h"
 #include "decode.h"
 #include "default_scenario.h"
+#include "mutate.h"
 #include "randgen.h"
 #include "replay.h"
 #include "report.h"
@@ -70,6 +72,10 @@ static void usage(FILE *o)
           "             performance figures by section, with their targets: --rtl\n"
           "             the verilated DUT's simulated cycles/s alone and in lockstep\n"
           "             with the model (all sections this build has by default)\n"
+          "  mutate [--mutants LIST] [--seeds A-B] [SCENARIO|DIR...]\n"
+          "             the mutation campaign: bugs switched into the RTL IOMMU, each\n"
+          "             run against the corpus and random seeds on model,rtl until\n"
+          "             detected; prints 'detected: K/N'\n"
           "  help [COMMAND]\n"
           "             this text, or a command's\n"
           "\n"
@@ -897,6 +903,8 @@ int main(int argc, char **argv)
             return cmd_shrink(2, (char *[]){"shrink", "--help", NULL});
         else if (!strcmp(argv[2], "bench"))
             bench_usage(stdout);
+        else if (!strcmp(argv[2], "mutate"))
+            mutate_usage(stdout);
         else {
             fprintf(stderr, "riommu help: unknown command '%s'\n", argv[2]);
             return 2;
@@ -917,6 +925,8 @@ int main(int argc, char **argv)
         return cmd_random(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench"))
         return bench_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "mutate"))
+        return mutate_main(argc - 1, argv + 1);
     fprintf(stderr, "riommu: unknown command '%s' (see riommu --help)\n", cmd);
     return 2;
 }

@@ -459,6 +459,7 @@ static bool build_cosim(runner *r, char *err, size_t errlen)
     wp.nwaivers = r->o->nwaivers;
     wp.scenario = r->p->file;
     wp.wave = r->o->wave;
+    wp.rtl_mutant = r->o->rtl_mutant;
     r->cs = world_create(&wp, &r->cskipped, r->cnote, sizeof r->cnote, err, errlen);
     if (!r->cs)
         return false;

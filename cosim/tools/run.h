@@ -103,6 +103,9 @@ typedef struct run_options {
     unsigned nbackends;
     const riommu_waiver_rule *waivers;
     size_t nwaivers;
+    /* The bug the rtl backends' DUT carries (riommu_rtl_mutants, `riommu
+     * mutate`); 0 = none. */
+    unsigned rtl_mutant;
     void (*cosim_done)(void *ctx, const scn_program *p, const run_cosim_result *res);
     void *cosim_ctx;
     /* With an rtl backend in the list: the FST waveform of its DUT for this

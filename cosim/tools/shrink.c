@@ -114,7 +114,10 @@ static void on_cosim(void *ctx, const scn_program *p, const run_cosim_result *re
             if (c)
                 w = c + 2;
         }
-        snprintf(pr->first.where, sizeof pr->first.where, "%s", w);
+        /* the first 63 bytes: a backend error's cycle numbers, further on,
+         * move with every candidate and are not part of the signature */
+        snprintf(pr->first.where, sizeof pr->first.where, "%.*s",
+                 (int)sizeof pr->first.where - 1, w);
         return;
     }
 }

@@ -85,7 +85,8 @@ module riommu_cq
   logic [63:0] fence_addr;
   assign fence_addr = {w1[61:0], 2'b00};
   logic [31:0] fence_data;
-  assign fence_data = fctl_be ? bswap32(w0[63:32]) : w0[63:32];
+  // mutant 21: IOFENCE.C DATA byte-swapped when fctl.BE = 0 (condition inverted)
+  assign fence_data = (fctl_be ^ `RIOMMU_MUT(21)) ? bswap32(w0[63:32]) : w0[63:32];
 
   // Decode: illegal?, which synchronisation, is it a fence with a write.
   logic ill, is_fence, is_vma, is_ddt, is_nop;
@@ -100,7 +101,9 @@ module riommu_cq
         else ill = 1'b1;
       end
       OP_IOFENCE: begin
-        if (f3 != 3'd0 || w0[31:14] != 18'd0 || w1[63:62] != 2'd0 || (w0[11] && !fctl_wsi)) ill = 1'b1;
+        // mutant 20: IOFENCE.C's reserved bits 31:14 are not checked
+        if (f3 != 3'd0 || (w0[31:14] != 18'd0 && !`RIOMMU_MUT(20)) || w1[63:62] != 2'd0 ||
+            (w0[11] && !fctl_wsi)) ill = 1'b1;
         is_fence = 1'b1;
       end
       OP_IODIR: begin
@@ -120,12 +123,13 @@ module riommu_cq
   assign sy_valid = (state == S_SYNC);
   assign sy_kind  = is_vma ? SYNC_INV_VMA : is_ddt ? SYNC_INV_DDT : SYNC_FENCE;
   assign sy_av    = w0[10] && !w1[9];   // S = 1: invalidate as for AV = 0
-  assign sy_pscv  = w0[32];
-  assign sy_gv    = w0[33];
+  // mutant 14: PSCV and GV decoded from each other's bit
+  assign sy_pscv  = `RIOMMU_MUT(14) ? w0[33] : w0[32];
+  assign sy_gv    = `RIOMMU_MUT(14) ? w0[32] : w0[33];
   assign sy_pscid = w0[31:12];
-  assign sy_vpn   = w1[54:10];
+  assign sy_vpn   = `RIOMMU_MUT(15) ? w1[55:11] : w1[54:10];  // mutant 15: ADDR field off by one bit
   assign sy_dv    = w0[33];
-  assign sy_did   = w0[63:40];
+  assign sy_did   = `RIOMMU_MUT(16) ? w0[55:32] : w0[63:40];  // mutant 16: DID from bits 55:32
 
   logic [55:0] qaddr;
   assign qaddr = {cq_ppn, 12'd0} + {20'd0, cqh, 4'd0} + ((state == S_RD1) ? 56'd8 : 56'd0);

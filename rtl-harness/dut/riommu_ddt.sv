@@ -73,7 +73,8 @@ module riommu_ddt
   assign rd = be_q ? bswap64(mrdata) : mrdata;
 
   logic [55:0] off;
-  assign off   = (state == S_DDTE) ? {44'd0, ddi(did_q, lvl), 3'b000}
+  // mutant 5: a non-leaf DDT level is indexed with the DDI of the level below
+  assign off   = (state == S_DDTE) ? {44'd0, ddi(did_q, `RIOMMU_MUT(5) ? lvl - 2'd1 : lvl), 3'b000}
                : ({47'd0, ddi(did_q, 2'd0)} << (EXT ? 6 : 5)) + {50'd0, dwi, 3'b000};
   assign maddr = base + off;
   assign mreq  = (state == S_DDTE || state == S_DC) && !done_pending;

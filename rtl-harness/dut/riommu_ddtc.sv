@@ -62,7 +62,8 @@ module riommu_ddtc
       end
       if (inv)
         for (int i = 0; i < ENTRIES; i++)
-          if (inv_all || did[i] == inv_did) vld[i] <= 1'b0;
+          // mutant 17: IODIR.INVAL_DDT with DV = 0 invalidates only device_id 0
+          if ((inv_all && !`RIOMMU_MUT(17)) || did[i] == inv_did) vld[i] <= 1'b0;
     end
   end
 endmodule

@@ -183,7 +183,8 @@ module riommu_dev_port #(
       end
       cnt <= cnt + (PW+1)'(push_w || push_r) - (PW+1)'(rq_valid && rq_ready);
       // respond
-      if (rs_valid) begin
+      // mutant 31: a faulting write's response is lost (B never sent: the device hangs)
+      if (rs_valid && !(`RIOMMU_MUT(31) && cur_wr && rs_resp == 2'b10)) begin
         rsp_full <= 1'b1;
         rsp_wr   <= cur_wr;
         rsp_id   <= cur_id;

@@ -74,8 +74,8 @@ module riommu_fq
           if (fr_ready) begin
             rec[0] <= {fr_did, fr_ttyp, fr_priv, fr_pv, fr_pid, fr_cause};
             rec[1] <= '0;
-            rec[2] <= fr_iotval;
-            rec[3] <= '0;
+            rec[2] <= `RIOMMU_MUT(24) ? 64'd0 : fr_iotval;  // mutant 24: iotval written to
+            rec[3] <= `RIOMMU_MUT(24) ? fr_iotval : 64'd0;  // iotval2's doubleword
             state  <= S_CHK;
           end else if (mf_ready) begin
             rec[0] <= {24'd0, TTYP_NONE, 1'b0, 1'b0, 20'd0, C_MSI_WR_FAULT};
@@ -88,7 +88,11 @@ module riommu_fq
         S_CHK: begin
           k <= '0;
           if (!fq_on || fq_stalled) state <= S_IDLE;
-          else if (((fqt + 32'd1) & mask) == fqh) begin set_fqof <= 1'b1; state <= S_IDLE; end
+          // mutant 22: the full check forgets the wrap (fqt + 1 unmasked)
+          // mutant 23: a full queue drops the record without setting fqof
+          else if (((fqt + 32'd1) & (`RIOMMU_MUT(22) ? 32'hffff_ffff : mask)) == fqh) begin
+            set_fqof <= !`RIOMMU_MUT(23); state <= S_IDLE;
+          end
           else state <= S_WR;
         end
         S_WR: begin

@@ -64,12 +64,16 @@ module riommu_intr
     send = 1'b0;
     pick = '0;
     for (int v = NUM_VEC - 1; v >= 0; v--)
-      if (pend[v] && !msi_mask[v]) begin send = 1'b1; pick = VW'(v); end
+      // mutant 27: msi_vec_ctl.M ignored (a masked vector sends)
+      if (pend[v] && (!msi_mask[v] || `RIOMMU_MUT(27))) begin send = 1'b1; pick = VW'(v); end
   end
 
   assign maddr  = {msi_addr[cur], 2'b00};
-  assign mwdata = msi_addr[cur][2] ? {msi_data[cur], 32'd0} : {32'd0, msi_data[cur]};
-  assign mwstrb = msi_addr[cur][2] ? 8'hf0 : 8'h0f;
+  // mutant 28: the byte lane of the MSI write chosen by address bit 3, not 2
+  logic msi_hi;
+  assign msi_hi = `RIOMMU_MUT(28) ? msi_addr[cur][3] : msi_addr[cur][2];
+  assign mwdata = msi_hi ? {msi_data[cur], 32'd0} : {32'd0, msi_data[cur]};
+  assign mwstrb = msi_hi ? 8'hf0 : 8'h0f;
   assign mreq   = busy;
   assign mf_valid = mf_q;
 

@@ -46,7 +46,9 @@ module riommu_iotlb
     lk_hit = 1'b0;
     lk_e   = '0;
     for (int i = 0; i < ENTRIES; i++)
-      if (vld[i] && (e[i].g || e[i].pscid == lk_pscid) && vpn_match(e[i].vpn, e[i].lvl, lk_vpn)) begin
+      // mutant 10: a lookup ignores the PSCID tag; mutant 11: a leaf matches one level too high
+      if (vld[i] && (e[i].g || e[i].pscid == lk_pscid || `RIOMMU_MUT(10)) &&
+          vpn_match(e[i].vpn, e[i].lvl + (`RIOMMU_MUT(11) ? 3'd1 : 3'd0), lk_vpn)) begin
         lk_hit = 1'b1;
         lk_e   = e[i];
       end

@@ -94,8 +94,9 @@ module riommu_mem_arb #(
   assign m_mem_awuser  = xlated[cur];
   assign m_mem_wvalid  = (state == S_AW) && !w_done;
   assign m_mem_wdata   = wdata[cur];
-  assign m_mem_wstrb   = wstrb[cur];
-  assign m_mem_wlast   = 1'b1;
+  // mutant 32: translated writes get every byte strobe, not the device's
+  assign m_mem_wstrb   = (`RIOMMU_MUT(32) && xlated[cur]) ? 8'hff : wstrb[cur];
+  assign m_mem_wlast   = !`RIOMMU_MUT(29);  // mutant 29: wlast never set
   assign m_mem_bready  = (state == S_B);
 
   // IDs and rlast need no checking: one transaction is outstanding.

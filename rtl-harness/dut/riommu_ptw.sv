@@ -71,7 +71,8 @@ module riommu_ptw
   assign pte = sbe_q ? bswap64(mrdata) : mrdata;
 
   logic [11:0] pf, af;
-  assign pf = ex_q ? C_INSN_PAGE : wr_q ? C_STORE_PAGE : C_LOAD_PAGE;
+  // mutant 7: a store page fault is reported as a load page fault (13, not 15)
+  assign pf = ex_q ? C_INSN_PAGE : wr_q ? (`RIOMMU_MUT(7) ? C_LOAD_PAGE : C_STORE_PAGE) : C_LOAD_PAGE;
   assign af = ex_q ? C_INSN_ACCESS : wr_q ? C_STORE_ACCESS : C_LOAD_ACCESS;
 
   // Classify the PTE just read.
@@ -129,7 +130,7 @@ module riommu_ptw
                 lvl <= lvl - 3'd1;
                 g_q <= g_q | g;
               end
-            end else if (perm_bad || misal) begin
+            end else if (perm_bad || (misal && !`RIOMMU_MUT(6))) begin  // mutant 6: no misaligned-superpage check
               done <= 1'b1; cause <= pf; state <= S_IDLE;
             end else begin
               leaf.pscid <= '0;
@@ -139,7 +140,8 @@ module riommu_ptw
               leaf.ppn   <= pte[63] ? {pte[53:14], va_q[15:12]} : pte[53:10];
               leaf.r <= r; leaf.w <= w; leaf.x <= x; leaf.u <= u; leaf.d <= di;
               if (need_ad && C_HWAD && sade_q) begin
-                pte_new <= pte | 64'h40 | (wr_q ? 64'h80 : 64'h0);
+                // mutant 8: the A/D update sets A but never D
+                pte_new <= pte | 64'h40 | ((wr_q && !`RIOMMU_MUT(8)) ? 64'h80 : 64'h0);
                 state   <= S_WR;
               end else if (need_ad) begin
                 done <= 1'b1; cause <= pf; state <= S_IDLE;

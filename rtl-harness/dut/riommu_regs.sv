@@ -156,7 +156,8 @@ module riommu_regs
   assign fq_stalled = fqmf | fqof;
   assign ipsr  = ipsr_q;
   assign ipsr_set = ipsr_set_q;
-  assign icvec = icvec_q;
+  // mutant 25: civ and fiv fields swapped on the way to the interrupt logic
+  assign icvec = `RIOMMU_MUT(25) ? {icvec_q[15:8], icvec_q[3:0], icvec_q[7:4]} : icvec_q;
   assign msi_addr = msi_addr_q;
   assign msi_data = msi_data_q;
   assign msi_mask = msi_mask_q;
@@ -174,9 +175,12 @@ module riommu_regs
       R_CQB:   d = {10'd0, cq_ppn, 5'd0, cq_log2szm1};
       R_CQH:   d = {cqt, cqh};
       R_FQB:   d = {10'd0, fq_ppn, 5'd0, fq_log2szm1};
-      R_FQH:   d = {fqt, fqh};
+      // mutant 1: fqh and fqt halves swapped (fqt read at 0x30, fqh at 0x34)
+      R_FQH:   d = `RIOMMU_MUT(1) ? {fqh, fqt} : {fqt, fqh};
+      // mutant 2: cqcsr.cmd_ill and cmd_to read from each other's bit
       R_CQCSR: d = {14'd0, 1'b0, fqen, 6'd0, fqof, fqmf, 6'd0, fie, fqen,
-                    14'd0, 1'b0, cqen, 4'd0, fence_w_ip, cmd_ill, cmd_to, cqmf, 6'd0, cie, cqen};
+                    14'd0, 1'b0, cqen, 4'd0, fence_w_ip, `RIOMMU_MUT(2) ? cmd_to : cmd_ill,
+                    `RIOMMU_MUT(2) ? cmd_ill : cmd_to, cqmf, 6'd0, cie, cqen};
       R_PQCSR: d = {28'd0, ipsr_q, 32'd0};
       R_ICVEC: d = {48'd0, icvec_q};
       default: begin
@@ -262,7 +266,8 @@ module riommu_regs
             s_reg_bresp <= wr_ok ? 2'b00 : 2'b10;
           end else if (do_rd) begin
             pst         <= P_R;
-            s_reg_rid   <= s_reg_arid;
+            // mutant 30: R echoes the last write's ID (the B channel's register)
+            s_reg_rid   <= `RIOMMU_MUT(30) ? s_reg_bid : s_reg_arid;
             s_reg_rresp <= rd_ok ? 2'b00 : 2'b10;
             if (!rd_ok)                  s_reg_rdata <= '0;
             else if (s_reg_arsize == 3'd3) s_reg_rdata <= rd_dw;
@@ -280,7 +285,8 @@ module riommu_regs
         case ({wa8, 3'b000})
           R_FCTL: if (w_lo && (ddtp_mode == DDTP_OFF || ddtp_mode == DDTP_BARE) && !cqen && !fqen) begin
             fctl_be  <= END ? wd[0] : 1'b0;
-            fctl_wsi <= (IGS == 2'd2) ? wd[1] : (IGS == 2'd1);
+            // mutant 4: fctl.WSI written from bit 0 (BE's position)
+            fctl_wsi <= (IGS == 2'd2) ? (`RIOMMU_MUT(4) ? wd[0] : wd[1]) : (IGS == 2'd1);
           end
           R_DDTP: begin : ddtp_wr
             /* verilator lint_off UNUSEDSIGNAL */  // c: merged image; reserved bits dropped
@@ -330,7 +336,7 @@ module riommu_regs
               if (wd[10]) cmd_ill    <= 1'b0;
               if (wd[11]) fence_w_ip <= 1'b0;
               if (!cqen && wd[0]) begin
-                cqh <= '0;
+                if (!`RIOMMU_MUT(19)) cqh <= '0;  // mutant 19: cqen 0 -> 1 keeps the old cqh
                 {cqmf, cmd_to, cmd_ill, fence_w_ip} <= '0;
               end
             end
@@ -365,7 +371,8 @@ module riommu_regs
       end
 
       // ---- events from the engines (after software writes: hardware wins)
-      if (cq_head_inc) cqh <= (cqh + 32'd1) & qmask(cq_log2szm1);
+      // mutant 18: cqh wraps at twice the queue size
+      if (cq_head_inc) cqh <= (cqh + 32'd1) & qmask(cq_log2szm1 + (`RIOMMU_MUT(18) ? 5'd1 : 5'd0));
       if (cq_set_cqmf) cqmf <= 1'b1;
       if (cq_set_ill)  cmd_ill <= 1'b1;
       if (cq_set_fwip) fence_w_ip <= 1'b1;
@@ -379,10 +386,13 @@ module riommu_regs
       begin : ipsr_upd
         logic [3:0] nx, clr;
         nx = ipsr_q;
-        if (do_wr && wr_ok && {wa8, 3'b000} == R_PQCSR && w_hi) nx = nx & ~wd[35:32];
+        // mutant 3: the W1C mask is taken from the low lane, not ipsr's (0x54)
+        if (do_wr && wr_ok && {wa8, 3'b000} == R_PQCSR && w_hi)
+          nx = nx & ~(`RIOMMU_MUT(3) ? wd[3:0] : wd[35:32]);
         clr = nx;
         if (cie && (cqmf || cmd_to || cmd_ill || fence_w_ip)) nx[0] = 1'b1;
-        if (fie && (fqmf || fqof || fq_tail_inc)) nx[1] = 1'b1;
+        // mutant 26: a written record does not set fip (only fqmf / fqof do)
+        if (fie && (fqmf || fqof || (fq_tail_inc && !`RIOMMU_MUT(26)))) nx[1] = 1'b1;
         nx[3:2] = 2'b00;  // no HPM overflow, no page-request queue
         // A bit software clears while its condition holds is set again:
         // that is a new setting and interrupts again (an MSI; WSI stays a

@@ -182,6 +182,7 @@ module riommu_xlate
       SATP_SV48: canonical = (va_q[63:47] == '0) || (va_q[63:47] == '1);
       default:   canonical = (va_q[63:56] == '0) || (va_q[63:56] == '1);
     endcase
+    if (`RIOMMU_MUT(9)) canonical = 1'b1;  // mutant 9: no canonical-IOVA check
   end
 
   // Leaf -> physical address.
@@ -196,7 +197,9 @@ module riommu_xlate
   assign unused_tlb = ^{tlb_e.pscid, tlb_e.g, tlb_e.vpn};
 
   logic tlb_ok;
-  assign tlb_ok = tlb_hit && (ex_q ? tlb_e.x : wr_q ? (tlb_e.w && tlb_e.d) : tlb_e.r) &&
+  // mutant 12: an IOTLB hit for a write checks R instead of W and D
+  assign tlb_ok = tlb_hit && (ex_q ? tlb_e.x : wr_q ? (`RIOMMU_MUT(12) ? tlb_e.r : (tlb_e.w && tlb_e.d))
+                                                    : tlb_e.r) &&
                   (priv_q ? !tlb_e.u : tlb_e.u);
 
   // Is the cause recorded when DTF = 1? (cause table: only 256-259, 268,
@@ -209,7 +212,8 @@ module riommu_xlate
   assign sy_ack     = (state == S_IDLE) && sy_valid;
   assign ddt_start  = (state == S_CHECK) && !bad_q && ddtp_mode >= DDTP_1LVL && ddtp_mode <= DDTP_3LVL
                       && !did_too_wide && !ddtc_hit;
-  assign ddtc_fill  = (state == S_DDT) && ddt_done && ddt_cause == 12'd0;
+  // mutant 13: the DDTC is filled even when the DDT walk or the DC checks faulted
+  assign ddtc_fill  = (state == S_DDT) && ddt_done && (ddt_cause == 12'd0 || `RIOMMU_MUT(13));
   assign tlb_fill   = (state == S_WALK) && ptw_done && ptw_cause == 12'd0;
   always_comb begin
     tlb_fill_e       = ptw_leaf;

@@ -80,7 +80,10 @@ typedef struct riommu_backend_ops {
      * reported as 0 and listed in its caps-independent documentation. */
     int (*dma)(void *ctx, const riommu_request *req, void *buf, riommu_response *rsp);
     /* Run until idle (commands processed, records and interrupts
-     * delivered); returns elapsed cycles or 0 when not measured. */
+     * delivered); returns elapsed cycles or 0 when not measured. A
+     * failure while settling (a hang, a protocol violation) is left in
+     * last_error: after a settle the engine records a BACKEND_ERROR
+     * "settle: ..." when last_error holds an error it has not recorded. */
     uint64_t (*settle)(void *ctx);
     /* Move up to `max` events logged since the last call into `out`;
      * returns how many. */

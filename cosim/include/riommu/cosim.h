@@ -49,7 +49,7 @@ const char *riommu_mm_kind_name(riommu_mm_kind k);
 typedef struct riommu_mismatch {
     riommu_mm_kind kind;
     unsigned backend;     /* index of the backend that differs from the reference */
-    char where[64];       /* register, event kind, or address description */
+    char where[160];      /* register, event kind, address, or a backend error with its reason */
     uint64_t addr;        /* register offset or physical address */
     uint64_t expected;    /* reference value (first 8 differing bytes for memory) */
     uint64_t actual;

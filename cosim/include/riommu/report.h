@@ -35,6 +35,14 @@ typedef struct riommu_report_case {
  * window: cycles [first - margin, last + margin] (from 0). */
 #define RIOMMU_REPORT_WAVE_MARGIN 100u
 
+/*
+ * The values part of a record as text, into buf: "expected 0xE, got 0xA",
+ * except for an event-count record, whose values are the first 8 bytes of
+ * the one event the other side lacks: "reference has one (data 0xE), none
+ * here" (missing) or "one the reference lacks (data 0xA)" (extra).
+ */
+void riommu_report_values(const riommu_mismatch *m, char *buf, size_t len);
+
 /* The waveform window of a record with a clock (m->has_clock). */
 void riommu_report_wave_window(const riommu_mismatch *m, uint64_t *from, uint64_t *to);
 

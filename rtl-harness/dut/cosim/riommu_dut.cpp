@@ -124,7 +124,86 @@ extern "C" int riommu_dut_configure(rh::Dut *d, const riommu_config *cfg, unsign
     return 0;
 }
 
+// The mutants of the SV (`RIOMMU_MUT(n)`, one `// mutant n:` comment at each
+// point), mirrored in README.md "Mutants". Sections: iommu_registers.adoc
+// (regs), iommu_data_structures.adoc (ds), iommu_in_memory_queues.adoc (q),
+// docs/rtl-harness.md (contract), AMBA AXI4 (IHI 0022).
+const riommu_rtl_mutant kMutants[] = {
+    {1, "registers", "reg-fqh-fqt-swapped", "fqh and fqt read from each other's offset",
+     "regs \"fqh\" (0x30), \"fqt\" (0x34)"},
+    {2, "registers", "reg-cqcsr-ill-to-swapped", "cqcsr.cmd_ill and cmd_to read from each other's bit",
+     "regs \"cqcsr\" (cmd_to bit 9, cmd_ill bit 10)"},
+    {3, "registers", "reg-ipsr-w1c-lane", "an ipsr write clears with the low lane's bits, not ipsr's",
+     "regs \"ipsr\" (RW1C at 0x54)"},
+    {4, "registers", "reg-fctl-wsi-bit", "fctl.WSI written from bit 0 (BE's position)",
+     "regs \"fctl\" (WSI bit 1)"},
+    {5, "walker", "ddt-level-index", "a non-leaf DDT level indexed with the DDI of the level below",
+     "ds \"Process to locate the Device-context\" (DDI[i] at level i)"},
+    {6, "walker", "ptw-misaligned-ok", "a misaligned superpage leaf is not a page fault",
+     "ds \"Process to translate an IOVA\" (Privileged ISA step 6: misaligned superpage)"},
+    {7, "walker", "ptw-store-cause", "a store page fault reported as a load page fault (13, not 15)",
+     "q \"Fault/Event-Queue\" (cause table)"},
+    {8, "walker", "ptw-no-dirty", "the A/D update of a write sets A but not D",
+     "ds \"IOMMU updating of PTE A and D\""},
+    {9, "walker", "xlate-no-canonical", "a non-canonical IOVA is translated with its low bits",
+     "ds \"Process to translate an IOVA\" (non-canonical: page fault)"},
+    {10, "caches", "iotlb-pscid-ignored", "an IOTLB lookup ignores the PSCID tag",
+     "ds \"Caching in-memory data structures\"; q \"IOTINVAL.VMA\" (PSCID-tagged entries)"},
+    {11, "caches", "iotlb-level-plus-one", "a cached leaf matches VPNs one level wider than its page",
+     "ds \"Caching in-memory data structures\" (an entry covers its page only)"},
+    {12, "caches", "iotlb-write-perm", "an IOTLB hit for a write checks R instead of W and D",
+     "ds \"Process to translate an IOVA\" (permissions); README.md choice 10"},
+    {13, "caches", "ddtc-fill-on-fault", "the DDTC is filled even when the DDT walk or DC checks faulted",
+     "ds \"Caching in-memory data structures\" (only valid contexts)"},
+    {14, "invalidation", "inv-pscv-gv-swapped", "IOTINVAL.VMA PSCV and GV decoded from each other's bit",
+     "q \"IOTINVAL.VMA\" (PSCV bit 32, GV bit 33)"},
+    {15, "invalidation", "inv-addr-slice", "IOTINVAL.VMA ADDR taken one bit off (wrong page invalidated)",
+     "q \"IOTINVAL.VMA\" (ADDR[63:12] in bits 63:10 of doubleword 1)"},
+    {16, "invalidation", "iodir-did-slice", "IODIR.INVAL_DDT device_id taken from bits 55:32",
+     "q \"IODIR.INVAL_DDT\" (DID bits 63:40)"},
+    {17, "invalidation", "iodir-all-noop", "IODIR.INVAL_DDT with DV = 0 invalidates only device_id 0",
+     "q \"IODIR.INVAL_DDT\" (DV = 0: every device context)"},
+    {18, "queues", "cq-wrap-off-by-one", "cqh wraps at twice the command-queue size",
+     "q \"Command-Queue\" (circular buffer); regs \"cqh\""},
+    {19, "queues", "cq-head-not-reset", "enabling the command queue keeps the old cqh",
+     "regs \"cqcsr\" (cqen 0 -> 1 resets cqh)"},
+    {20, "queues", "cq-reserved-not-ill", "IOFENCE.C with reserved bits 31:14 set is executed",
+     "q \"Command-Queue\" (reserved fields: cmd_ill), \"IOFENCE.C\""},
+    {21, "queues", "cq-fence-data-bswap", "IOFENCE.C DATA written byte-swapped with fctl.BE = 0",
+     "q \"IOFENCE.C\" (DATA in fctl.BE order)"},
+    {22, "queues", "fq-full-no-wrap", "the fault-queue full check forgets the wrap",
+     "q \"Fault/Event-Queue\" (full when fqt + 1 == fqh modulo the size)"},
+    {23, "queues", "fq-no-fqof", "a record dropped for a full queue does not set fqof",
+     "regs \"fqcsr\" (fqof)"},
+    {24, "queues", "fq-iotval-slot", "iotval written into iotval2's doubleword of the record",
+     "q \"Fault/Event-Queue\" (record layout)"},
+    {25, "interrupts", "intr-icvec-swapped", "icvec.civ and fiv swapped on the way to the vectors",
+     "regs \"icvec\" (civ bits 3:0, fiv bits 7:4)"},
+    {26, "interrupts", "intr-fip-no-record", "a written fault record does not set ipsr.fip",
+     "regs \"ipsr\" (fip), q \"Fault/Event-Queue\""},
+    {27, "interrupts", "intr-msi-mask-ignored", "a masked MSI vector still sends its message",
+     "regs \"msi_cfg_tbl\" (msi_vec_ctl.M)"},
+    {28, "interrupts", "intr-msi-lane", "the MSI write's byte lane chosen by address bit 3, not 2",
+     "regs \"msi_cfg_tbl\" (4-byte write of msi_data to msi_addr); AXI4 A3.4.3 byte lanes"},
+    {29, "axi", "axi-mem-no-wlast", "memory-port write beats without wlast",
+     "AXI4 A3.2.2 (WLAST marks the last write transfer); contract \"memory port\""},
+    {30, "axi", "axi-reg-stale-rid", "register reads answered with the last write's ID",
+     "AXI4 A5 (RID = ARID); contract \"register port\""},
+    {31, "axi", "axi-dev-fault-no-b", "a faulting device write never gets its B response (hang)",
+     "contract \"device port\" (a fault ends with SLVERR and the cause)"},
+    {32, "axi", "axi-mem-full-strobe", "translated writes reach memory with every byte strobe",
+     "AXI4 A3.4.3 (write strobes); contract \"device port\" (beats of up to 8 bytes)"},
+};
+static_assert(sizeof kMutants / sizeof kMutants[0] == RIOMMU_RTL_MUTANTS,
+              "one table row per mutant");
+
 } // namespace
+
+extern "C" const riommu_rtl_mutant *riommu_rtl_mutants(size_t *n)
+{
+    *n = sizeof kMutants / sizeof kMutants[0];
+    return kMutants;
+}
 
 extern "C" const riommu_rtl_dut *riommu_rtl_riommu_dut(void)
 {

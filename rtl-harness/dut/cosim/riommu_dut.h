@@ -10,8 +10,23 @@
 extern "C" {
 #endif
 
-/* Bugs riommu_rtl_top can carry (rtl-harness/dut/README.md "Mutants"). */
-#define RIOMMU_RTL_MUTANTS 0u
+/* Bugs riommu_rtl_top can carry (rtl-harness/dut/README.md "Mutants"):
+ * mutants 1..RIOMMU_RTL_MUTANTS, each one `RIOMMU_MUT(n)` point in the SV. */
+#define RIOMMU_RTL_MUTANTS 32u
+
+/* One mutant: a realistic RTL bug the verification build can switch in
+ * (riommu_rtl_config.mutant). Strings are static. */
+typedef struct riommu_rtl_mutant {
+    unsigned id;       /* 1..RIOMMU_RTL_MUTANTS, the n of `RIOMMU_MUT(n)` */
+    const char *area;  /* registers, walker, caches, invalidation, queues,
+                          interrupts or axi */
+    const char *name;  /* short, unique: "fq-full-no-wrap" */
+    const char *what;  /* one line: what the RTL does wrong */
+    const char *spec;  /* the spec or contract section it violates */
+} riommu_rtl_mutant;
+
+/* The table of mutants, in id order (*n = RIOMMU_RTL_MUTANTS). */
+const riommu_rtl_mutant *riommu_rtl_mutants(size_t *n);
 
 /*
  * The verilated riommu_rtl_top, built with its configuration straps
