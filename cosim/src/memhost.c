@@ -158,6 +158,8 @@ uint64_t memhost_r64(memhost *h, uint64_t pa)
     return v;
 }
 
+size_t memhost_pages(const memhost *h) { return h->used; }
+
 uint16_t memhost_wires(const memhost *h) { return h->wires; }
 uint64_t memhost_msi_count(const memhost *h) { return h->msis; }
 

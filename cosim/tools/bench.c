@@ -12,6 +12,8 @@
 
 /* In table order; `riommu bench` alone runs every one this build can. */
 static const bench_section *const sections[] = {
+    &bench_model_section,
+    &bench_scaling_section,
     &bench_rtl_section,
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])
@@ -38,18 +40,18 @@ void bench_usage(FILE *o)
           o);
     for (size_t i = 0; i < NSECTIONS; i++) {
         const char *why = sections[i]->unavailable();
-        fprintf(o, "  --%-6s %s\n", sections[i]->name, sections[i]->help);
+        fprintf(o, "  --%-7s %s\n", sections[i]->name, sections[i]->help);
         if (why)
-            fputs("           (not in this build)\n", o);
+            fputs("            (not in this build)\n", o);
     }
     fputs("\n"
           "options:\n"
           "  --json         one JSON document instead of text:\n"
-          "                 {\"riommu_bench\": 1, \"sections\": {\"rtl\": {...}}}\n"
-          "  --seconds S    wall time each timed run aims at (default 2; the workload\n"
-          "                 is sized by a calibration run)\n"
+          "                 {\"riommu_bench\": 1, \"sections\": {\"model\": {...}, ...}}\n"
+          "  --seconds S    wall time each timed run aims at (default: rtl 2, model\n"
+          "                 0.2, scaling 0.1; the workload is sized by a calibration run)\n"
           "  --size N       a fixed workload size instead, in the section's unit\n"
-          "                 (rtl: rounds of its workload)\n"
+          "                 (rtl: rounds of its workload; model, scaling: operations)\n"
           "  --repeat K     timed runs per measurement, interleaved; the best counts\n"
           "                 (default 5)\n"
           "  -h, --help     this text\n"
@@ -195,6 +197,44 @@ bool bench_target(bench_out *o, const char *key, const char *label, double v, be
     return pass;
 }
 
+static void text_rate(FILE *f, double per_s, int decimals)
+{
+    fprintf(f, "%.*f M/s", decimals, per_s / 1e6);
+}
+
+void bench_rate(bench_out *o, const char *key, const char *label, double per_s)
+{
+    if (o->json) {
+        json_key(o, key);
+        json_num(o->f, per_s);
+        return;
+    }
+    text_label(o, label);
+    text_rate(o->f, per_s, 2);
+    fputc('\n', o->f);
+}
+
+bool bench_target_rate(bench_out *o, const char *key, const char *label, double per_s,
+                       double bound_per_s)
+{
+    bool pass = per_s >= bound_per_s;
+    if (o->json) {
+        json_key(o, key);
+        fputs("{\"value\": ", o->f);
+        json_num(o->f, per_s);
+        fputs(", \"op\": \">=\", \"bound\": ", o->f);
+        json_num(o->f, bound_per_s);
+        fprintf(o->f, ", \"pass\": %s}", pass ? "true" : "false");
+        return pass;
+    }
+    text_label(o, label);
+    text_rate(o->f, per_s, 2);
+    fputs(" (target >= ", o->f);
+    text_rate(o->f, bound_per_s, 0);
+    fprintf(o->f, ") %s\n", pass ? "PASS" : "BELOW");
+    return pass;
+}
+
 /* ---- the command -------------------------------------------------------------------- */
 
 static const bench_section *section_named(const char *flag)
@@ -224,7 +264,7 @@ int bench_main(int argc, char **argv)
 {
     bench_opts bo;
     memset(&bo, 0, sizeof bo);
-    bo.seconds = 2.0;
+    bo.seconds = 0; /* the section's default */
     bo.repeat = 5;
     bool want[NSECTIONS] = {false};
     bool any = false;
@@ -277,7 +317,7 @@ int bench_main(int argc, char **argv)
             return 2;
         }
         if (!any)
-            want[k] = !why;
+            want[k] = !why && !sections[k]->on_request;
         nrun += want[k];
     }
     if (!nrun) {

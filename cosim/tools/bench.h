@@ -16,8 +16,15 @@
  * becomes {"value": V, "op": ">=", "bound": B, "pass": true}.
  *
  * Sections:
- *   rtl   the verilated DUT alone and in lockstep with the model
- *         (bench_rtl.c; docs/rtl-harness.md "Benchmark")
+ *   model    the model alone through its API, functional and timed:
+ *            translations/s on IOTLB hits, Sv39/48/57 walks and DDTC
+ *            misses, commands/s, memory footprint (bench_model.c; issue 7
+ *            "Benchmarks")
+ *   scaling  throughput as working sets grow past the cache sizes, cost
+ *            per walk by mode (bench_model.c; docs/timing.md "Measured
+ *            scaling"); runs only when asked for
+ *   rtl      the verilated DUT alone and in lockstep with the model
+ *            (bench_rtl.c; docs/rtl-harness.md "Benchmark")
  */
 #ifndef RIOMMU_TOOLS_BENCH_H
 #define RIOMMU_TOOLS_BENCH_H
@@ -28,8 +35,10 @@
 
 /* What every section gets from the command line. */
 typedef struct bench_opts {
-    double seconds;   /* wall time one timed run of a section aims at (> 0) */
-    uint64_t size;    /* workload size in the section's unit (rtl: rounds);
+    double seconds;   /* wall time one timed run of a section aims at; 0 =
+                         the section's default (rtl 2 s, model 0.2 s) */
+    uint64_t size;    /* workload size in the section's unit (rtl: rounds,
+                         model and scaling: operations per timed run);
                          0 = calibrated so that a run takes `seconds` */
     unsigned repeat;  /* timed runs per measurement (>= 1); the best counts */
     bool json;
@@ -50,6 +59,8 @@ void bench_uint(bench_out *o, const char *key, const char *label, uint64_t v, co
 void bench_real(bench_out *o, const char *key, const char *label, double v, const char *unit,
                 int decimals);
 void bench_str(bench_out *o, const char *key, const char *label, const char *v);
+/* A rate in operations per second: text "12.34 M/s", JSON the number. */
+void bench_rate(bench_out *o, const char *key, const char *label, double per_s);
 
 /* A target on a figure: v >= bound (BENCH_AT_LEAST) or v <= bound
  * (BENCH_AT_MOST). Shown as "v unit (target >= bound unit) PASS|BELOW";
@@ -57,6 +68,10 @@ void bench_str(bench_out *o, const char *key, const char *label, const char *v);
 typedef enum bench_bound { BENCH_AT_LEAST = 0, BENCH_AT_MOST } bench_bound;
 bool bench_target(bench_out *o, const char *key, const char *label, double v, bench_bound op,
                   double bound, const char *unit, int decimals);
+/* A lower bound on a rate (per second), shown in M/s like bench_rate; the
+ * JSON value and bound are per second. */
+bool bench_target_rate(bench_out *o, const char *key, const char *label, double per_s,
+                       double bound_per_s);
 
 /* ---- sections ------------------------------------------------------------------- */
 
@@ -72,9 +87,13 @@ typedef struct bench_section {
      * (mismatches, a backend error: the figures would mean nothing; the
      * reason is on stderr). */
     int (*run)(const bench_opts *o, bench_out *out);
+    /* true: runs only when its flag is given, not by `riommu bench` alone */
+    bool on_request;
 } bench_section;
 
-/* The RTL section (bench_rtl.c). */
+/* The model sections (bench_model.c) and the RTL section (bench_rtl.c). */
+extern const bench_section bench_model_section;
+extern const bench_section bench_scaling_section;
 extern const bench_section bench_rtl_section;
 
 /*

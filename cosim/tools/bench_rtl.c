@@ -423,7 +423,8 @@ static int rtl_run_section(const bench_opts *bo, bench_out *o)
         if (rounds)
             break;
         if (cal.wall >= CAL_SECONDS || n >= MAX_ROUNDS) {
-            double want = bo->seconds / cal.wall * (double)n;
+            double secs = bo->seconds > 0 ? bo->seconds : 2.0;
+            double want = secs / cal.wall * (double)n;
             rounds = want < 1 ? 1 : want > MAX_ROUNDS ? MAX_ROUNDS : (uint64_t)(want + 0.5);
             break;
         }
@@ -496,8 +497,9 @@ static int rtl_run_section(const bench_opts *bo, bench_out *o)
 const bench_section bench_rtl_section = {
     "rtl",
     "the verilated DUT alone and in lockstep with the model: simulated\n"
-    "           cycles/s of each and the lockstep overhead (targets: >= 500000\n"
-    "           cycles/s alone, <= 10 % more wall time in lockstep)",
+    "            cycles/s of each and the lockstep overhead (targets: >= 500000\n"
+    "            cycles/s alone, <= 10 % more wall time in lockstep)",
     rtl_unavailable,
     rtl_run_section,
+    false,
 };

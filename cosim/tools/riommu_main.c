@@ -9,7 +9,7 @@
  *   riommu shrink SCENARIO [OPTIONS]     a failing scenario cut down (shrink.h)
  *   riommu mutate [OPTIONS] [SCENARIO...] the RTL mutation campaign (mutate.h)
  *   riommu decode KIND HEX...            name every field of a value
- *   riommu bench [--rtl] [--json] [...]  performance figures (bench.h)
+ *   riommu bench [--model] [--rtl] [...] performance figures (bench.h)
  *   riommu --help | help [COMMAND]       usage
  *
  * Exit status: 0 success, 1 expectations failed (mismatches), 2 usage or
@@ -68,10 +68,14 @@ static void usage(FILE *o)
           "  shrink SCENARIO [--backends LIST] [-o OUT]\n"
           "             reduce a failing scenario to a minimal one that fails the\n"
           "             same way (delta debugging), written as a scenario file\n"
-          "  bench [--rtl] [--json] [--seconds S | --size N] [--repeat K]\n"
-          "             performance figures by section, with their targets: --rtl\n"
-          "             the verilated DUT's simulated cycles/s alone and in lockstep\n"
-          "             with the model (all sections this build has by default)\n"
+          "  bench [--model] [--scaling] [--rtl] [--json] [--seconds S | --size N]\n"
+          "        [--repeat K]\n"
+          "             performance figures by section, with their targets: --model\n"
+          "             the model's translations and commands per second, functional\n"
+          "             and timed, and its memory footprint; --scaling the same as\n"
+          "             working sets grow past the caches; --rtl the verilated DUT's\n"
+          "             simulated cycles/s alone and in lockstep with the model (by\n"
+          "             default every section this build has but --scaling)\n"
           "  mutate [--mutants LIST] [--seeds A-B] [SCENARIO|DIR...]\n"
           "             the mutation campaign: bugs switched into the RTL IOMMU, each\n"
           "             run against the corpus and random seeds on model,rtl until\n"

@@ -28,6 +28,9 @@ void memhost_read(memhost *h, uint64_t pa, void *buf, size_t len);
 bool memhost_w64(memhost *h, uint64_t pa, uint64_t v);
 uint64_t memhost_r64(memhost *h, uint64_t pa);
 
+/* Pages allocated so far (each 4 KiB of data plus its index slot). */
+size_t memhost_pages(const memhost *h);
+
 /* Wire levels (bit per vector) and the number of MSIs received. */
 uint16_t memhost_wires(const memhost *h);
 uint64_t memhost_msi_count(const memhost *h);
