@@ -1,6 +1,9 @@
 /*
  * memhost.c - sparse physical memory host for libriommu (see memhost.h).
- * Pages live in an open-addressing hash table keyed by page number.
+ * Pages live in an open-addressing hash table keyed by page number. A
+ * small direct-mapped cache of recent page lookups sits in front of it:
+ * a page's data never moves or goes away before memhost_destroy, so a
+ * cached pointer stays right (only present pages are cached).
  */
 #include "riommu/memhost.h"
 
@@ -12,7 +15,11 @@ typedef struct page {
     uint8_t *data;
 } page;
 
+#define RECENT 64 /* direct-mapped page-lookup cache, by page number */
+
 struct memhost {
+    uint64_t recent_pn[RECENT]; /* page number + 1; 0 = empty */
+    uint8_t *recent[RECENT];
     page *tab;
     size_t cap, used, max_pages;
     uint16_t wires;
@@ -51,7 +58,7 @@ static size_t slot_of(const memhost *h, uint64_t pn)
     return (size_t)(x >> 17) & (h->cap - 1);
 }
 
-static uint8_t *find(const memhost *h, uint64_t pn)
+static uint8_t *find_slow(const memhost *h, uint64_t pn)
 {
     for (size_t i = slot_of(h, pn);; i = (i + 1) & (h->cap - 1)) {
         if (h->tab[i].pn == 0)
@@ -59,6 +66,19 @@ static uint8_t *find(const memhost *h, uint64_t pn)
         if (h->tab[i].pn == pn + 1)
             return h->tab[i].data;
     }
+}
+
+static inline uint8_t *find(memhost *h, uint64_t pn)
+{
+    unsigned r = (unsigned)(pn & (RECENT - 1));
+    if (h->recent_pn[r] == pn + 1)
+        return h->recent[r];
+    uint8_t *d = find_slow(h, pn);
+    if (d) {
+        h->recent_pn[r] = pn + 1;
+        h->recent[r] = d;
+    }
+    return d;
 }
 
 static bool grow(memhost *h)
@@ -125,6 +145,14 @@ bool memhost_write(memhost *h, uint64_t pa, const void *buf, size_t len)
 void memhost_read(memhost *h, uint64_t pa, void *buf, size_t len)
 {
     uint8_t *b = buf;
+    if (len == 8 && (pa & 4095) <= 4088) { /* a PTE, DDTE or command word */
+        const uint8_t *d = find(h, pa >> 12);
+        if (d)
+            memcpy(b, d + (pa & 4095), 8);
+        else
+            memset(b, 0, 8);
+        return;
+    }
     while (len) {
         size_t off = (size_t)(pa & 4095), n = 4096 - off;
         if (n > len)

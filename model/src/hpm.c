@@ -49,8 +49,22 @@ static bool filter_match(uint64_t evt, unsigned ev, const hpm_ids *ids)
     return true;
 }
 
+void hpm_refresh(riommu *m)
+{
+    uint32_t ev = 0;
+    uint64_t inh = reg_get(m, RIOMMU_REG_IOCOUNTINH);
+    for (unsigned i = 1; i <= m->cfg.hpm_counters; i++) {
+        uint64_t id = RIOMMU_FIELD_GET(reg_get(m, RIOMMU_REG_IOHPMEVT(i)), RIOMMU_IOHPMEVT_EVENTID);
+        if (!((inh >> i) & 1) && id < 32)
+            ev |= 1u << id;
+    }
+    m->hpm_events = ev;
+}
+
 void hpm_count(riommu *m, unsigned event, const hpm_ids *ids)
 {
+    if (!(m->hpm_events & (1u << event)))
+        return; /* no counter selects the event (hpm_refresh) */
     uint64_t inh = reg_get(m, RIOMMU_REG_IOCOUNTINH);
     unsigned bits = m->cfg.hpm_counter_bits;
     uint64_t mask = bits >= 64 ? ~0ull : ((1ull << bits) - 1);

@@ -132,6 +132,7 @@ typedef struct riommu_ioatc {
     walkc_entry *walkc;
     uint32_t *fifo_next_ddtc, *fifo_next_iotlb, *fifo_next_walkc;
     uint32_t size_classes_present; /* bitmask over TLB_SZ_* of valid entries */
+    uint32_t class_count[TLB_SZ_COUNT]; /* valid IOTLB entries per size class */
     uint64_t tick;
     uint32_t rng;
 } riommu_ioatc;
@@ -171,6 +172,9 @@ struct riommu {
 
     /* HPM */
     uint64_t hpm_cycles_frac;
+    uint32_t hpm_events; /* bit e: a counter not inhibited selects event e
+                            (hpm_refresh); hpm_count returns at once for the
+                            others */
 
     uint64_t defect_count; /* RIOMMU_DEFECT_DROP_RECORD alternation */
 
@@ -178,6 +182,12 @@ struct riommu {
 };
 
 /* ---- helpers shared by all files ----------------------------------------- */
+
+static inline uint64_t reg_get(const riommu *m, uint32_t off)
+{
+    int16_t s = m->slot[off / 4];
+    return s < 0 ? 0 : m->regs[s].val;
+}
 
 static inline uint64_t cap(const riommu *m) { return m->cfg.capabilities; }
 static inline bool cap_has(const riommu *m, uint64_t bit)
@@ -190,8 +200,10 @@ static inline unsigned cap_pas(const riommu *m)
     return (unsigned)RIOMMU_FIELD_GET(m->cfg.capabilities, RIOMMU_CAP_PAS);
 }
 
-/* Register value access by offset (offset of the register's first byte). */
-uint64_t reg_get(const riommu *m, uint32_t off);
+/* Register value access by offset (offset of the register's first byte);
+ * reg_get is inline (below struct riommu): the translation path reads ddtp
+ * and fctl on every request. */
+static inline uint64_t reg_get(const riommu *m, uint32_t off);
 void reg_set(riommu *m, uint32_t off, uint64_t val); /* raw, no side effects */
 void regs_init(riommu *m);   /* build the table for the configuration */
 void regs_reset(riommu *m);  /* reset values */
@@ -371,6 +383,9 @@ typedef struct hpm_ids {
 } hpm_ids;
 
 void hpm_count(riommu *m, unsigned event, const hpm_ids *ids);
+/* Recompute m->hpm_events after iocountinh or an iohpmevt changed (MMIO
+ * writes to the HPM registers, reset). */
+void hpm_refresh(riommu *m);
 void hpm_advance_cycles(riommu *m, uint64_t cycles);
 
 /* ---- debug.c -------------------------------------------------------------- */

@@ -86,6 +86,7 @@ void ioatc_flush_all(riommu *m)
     if (c->walkc)
         memset(c->walkc, 0, (size_t)c->walkc_g.sets * c->walkc_g.ways * sizeof *c->walkc);
     c->size_classes_present = 0;
+    memset(c->class_count, 0, sizeof c->class_count);
 }
 
 /* ---- replacement --------------------------------------------------------- */
@@ -313,6 +314,9 @@ void iotlb_fill(riommu *m, const iotlb_entry *src)
         if (m->has_obs)
             cache_event(m, RIOMMU_CACHE_IOTLB, RIOMMU_CEV_EVICT, e[w].vbase >> 12);
     }
+    if (e[w].valid)
+        c->class_count[e[w].size_class]--;
+    c->class_count[sc]++;
     e[w] = *src;
     e[w].valid = true;
     e[w].size_class = (uint8_t)sc;
@@ -323,15 +327,36 @@ void iotlb_fill(riommu *m, const iotlb_entry *src)
         cache_event(m, RIOMMU_CACHE_IOTLB, RIOMMU_CEV_FILL, src->vbase >> 12);
 }
 
+/* The classes with valid entries, from the per-class counts. */
 static void tlb_recount_classes(riommu_ioatc *c)
 {
     uint32_t p = 0;
-    size_t n = (size_t)c->iotlb_g.sets * c->iotlb_g.ways;
-    for (size_t i = 0; i < n; i++)
-        if (c->iotlb[i].valid)
-            p |= 1u << c->iotlb[i].size_class;
+    for (int sc = 0; sc < TLB_SZ_COUNT; sc++)
+        if (c->class_count[sc])
+            p |= 1u << sc;
     c->size_classes_present = p;
 }
+
+static void tlb_drop(riommu *m, iotlb_entry *e)
+{
+    e->valid = false;
+    m->c.class_count[e->size_class]--;
+    m->st.iotlb.invalidations++;
+    if (m->has_obs)
+        cache_event(m, RIOMMU_CACHE_IOTLB, RIOMMU_CEV_INVALIDATE, e->vbase >> 12);
+}
+
+#define PROBE_MAX_BLOCKS 16u
+
+/* An address-range invalidation that looks only where entries for the
+ * range can be: an entry of class sc with vbase v lives in set
+ * tlb_set(v, sc), and overlaps [addr, addr+len) exactly when v is one of
+ * the range's sc-aligned blocks. Drops the same entries as the full scan;
+ * used without observers (their INVALIDATE events would come in another
+ * order). False, having done nothing, when the range covers too many
+ * blocks of a present class. */
+static bool tlb_inval_probe(riommu *m, bool gv, uint16_t gscid, bool pscv, uint32_t pscid,
+                            uint64_t addr, uint64_t len);
 
 static bool overlaps(uint64_t b1, uint64_t s1, uint64_t b2, uint64_t len2)
 {
@@ -353,22 +378,52 @@ static bool vma_scope(bool egv, uint16_t egscid, bool epscv, uint32_t epscid,
     return true;
 }
 
+static bool tlb_inval_probe(riommu *m, bool gv, uint16_t gscid, bool pscv, uint32_t pscid,
+                            uint64_t addr, uint64_t len)
+{
+    riommu_ioatc *c = &m->c;
+    if (len == 0 || addr + (len - 1) < addr)
+        return false;
+    uint64_t end = addr + (len - 1);
+    for (int sc = 0; sc < TLB_SZ_COUNT; sc++)
+        if (c->class_count[sc] &&
+            (end >> size_shift[sc]) - (addr >> size_shift[sc]) >= PROBE_MAX_BLOCKS)
+            return false;
+    for (int sc = 0; sc < TLB_SZ_COUNT; sc++) {
+        if (!c->class_count[sc])
+            continue;
+        uint64_t size = 1ull << size_shift[sc];
+        for (uint64_t vb = addr & ~(size - 1);; vb += size) {
+            uint32_t set = tlb_set(c, vb, sc);
+            iotlb_entry *e = &c->iotlb[(size_t)set * c->iotlb_g.ways];
+            for (uint32_t w = 0; w < c->iotlb_g.ways; w++)
+                if (e[w].valid && e[w].size_class == sc && e[w].vbase == vb &&
+                    vma_scope(e[w].gv, e[w].gscid, e[w].pscv, e[w].pscid, e[w].global, gv, gscid,
+                              pscv, pscid))
+                    tlb_drop(m, &e[w]);
+            if (vb >= (end & ~(size - 1)))
+                break;
+        }
+    }
+    return true;
+}
+
 void iotlb_inval_vma(riommu *m, bool gv, uint16_t gscid, bool pscv, uint32_t pscid,
                      bool av, uint64_t addr, uint64_t len, bool nl)
 {
     riommu_ioatc *c = &m->c;
-    size_t n = (size_t)c->iotlb_g.sets * c->iotlb_g.ways;
-    for (size_t i = 0; i < n; i++) {
-        iotlb_entry *e = &c->iotlb[i];
-        if (!e->valid ||
-            !vma_scope(e->gv, e->gscid, e->pscv, e->pscid, e->global, gv, gscid, pscv, pscid))
-            continue;
-        if (av && !overlaps(e->vbase, e->size, addr, len))
-            continue;
-        e->valid = false;
-        m->st.iotlb.invalidations++;
-        if (m->has_obs)
-            cache_event(m, RIOMMU_CACHE_IOTLB, RIOMMU_CEV_INVALIDATE, e->vbase >> 12);
+    if (!(c->iotlb && av && !m->has_obs &&
+          tlb_inval_probe(m, gv, gscid, pscv, pscid, addr, len))) {
+        size_t n = (size_t)c->iotlb_g.sets * c->iotlb_g.ways;
+        for (size_t i = 0; i < n; i++) {
+            iotlb_entry *e = &c->iotlb[i];
+            if (!e->valid ||
+                !vma_scope(e->gv, e->gscid, e->pscv, e->pscid, e->global, gv, gscid, pscv, pscid))
+                continue;
+            if (av && !overlaps(e->vbase, e->size, addr, len))
+                continue;
+            tlb_drop(m, e);
+        }
     }
     if (c->iotlb)
         tlb_recount_classes(c);
@@ -406,12 +461,8 @@ void iotlb_inval_gvma(riommu *m, bool gv, uint16_t gscid, bool av, uint64_t addr
     size_t n = (size_t)c->iotlb_g.sets * c->iotlb_g.ways;
     for (size_t i = 0; i < n; i++) {
         iotlb_entry *e = &c->iotlb[i];
-        if (e->valid && e->gv && (!gv || e->gscid == gscid)) {
-            e->valid = false;
-            m->st.iotlb.invalidations++;
-            if (m->has_obs)
-                cache_event(m, RIOMMU_CACHE_IOTLB, RIOMMU_CEV_INVALIDATE, e->vbase >> 12);
-        }
+        if (e->valid && e->gv && (!gv || e->gscid == gscid))
+            tlb_drop(m, e);
     }
     if (c->iotlb)
         tlb_recount_classes(c);

@@ -21,6 +21,13 @@ bool mem_pa_ok(const riommu *m, uint64_t pa, uint64_t len)
 
 static uint64_t to_u64(const uint8_t *b, unsigned n, bool be)
 {
+    if (n == 8) /* unrolled: compilers make each a load (and byte swap) */
+        return be ? (uint64_t)b[7] | (uint64_t)b[6] << 8 | (uint64_t)b[5] << 16 |
+                        (uint64_t)b[4] << 24 | (uint64_t)b[3] << 32 | (uint64_t)b[2] << 40 |
+                        (uint64_t)b[1] << 48 | (uint64_t)b[0] << 56
+                  : (uint64_t)b[0] | (uint64_t)b[1] << 8 | (uint64_t)b[2] << 16 |
+                        (uint64_t)b[3] << 24 | (uint64_t)b[4] << 32 | (uint64_t)b[5] << 40 |
+                        (uint64_t)b[6] << 48 | (uint64_t)b[7] << 56;
     uint64_t v = 0;
     for (unsigned i = 0; i < n; i++)
         v |= (uint64_t)b[be ? n - 1 - i : i] << (8 * i);

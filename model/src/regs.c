@@ -24,12 +24,6 @@ static const reg *reg_at_c(const riommu *m, uint32_t off)
     return s < 0 ? NULL : &m->regs[s];
 }
 
-uint64_t reg_get(const riommu *m, uint32_t off)
-{
-    const reg *r = reg_at_c(m, off);
-    return r ? r->val : 0;
-}
-
 void reg_set(riommu *m, uint32_t off, uint64_t val)
 {
     reg *r = reg_at(m, off);
@@ -648,6 +642,7 @@ void regs_reset(riommu *m)
 {
     for (unsigned i = 0; i < m->nregs; i++)
         m->regs[i].val = m->regs[i].reset;
+    hpm_refresh(m);
 }
 
 const char *riommu_reg_name(uint32_t off)
@@ -779,6 +774,8 @@ riommu_mmio_status riommu_mmio_write(riommu *m, uint32_t off, unsigned size, uin
     } else {
         access_word(m, off, 4, true, &val);
     }
+    if (off + size > RIOMMU_REG_IOCOUNTINH && off < RIOMMU_REG_IOHPMEVT(31) + 8)
+        hpm_refresh(m); /* event selection or inhibits may have changed */
     if (m->cfg.synchronous)
         riommu_settle(m);
     return RIOMMU_MMIO_OK;
