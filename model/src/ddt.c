@@ -207,14 +207,17 @@ static uint16_t mem_cause(riommu_mem_status s)
                                            : RIOMMU_CAUSE_DDT_LOAD_FAULT;
 }
 
-dc_lookup ddt_locate(riommu *m, uint32_t device_id, riommu_dc *dc)
+/* Locate the DC of device_id (ds "Process to locate the Device-context"),
+ * through the DDTC. The result goes out through *r, field by field: a
+ * dc_lookup returned by value was built in memory and read back whole, a
+ * store-forwarding stall on every translation. */
+void ddt_locate(riommu *m, uint32_t device_id, riommu_dc *dc, dc_lookup *r)
 {
-    dc_lookup r = {0, 0, false};
-    r.cycles += m->c.ddtc_g.lat;
-    if (ddtc_lookup(m, device_id, dc)) {
-        r.from_cache = true;
-        return r;
-    }
+    r->cause = 0;
+    r->cycles = m->c.ddtc_g.lat;
+    r->from_cache = ddtc_lookup(m, device_id, dc);
+    if (r->from_cache)
+        return;
     m->st.ddt_walks++;
     uint64_t ddtp = reg_get(m, RIOMMU_REG_DDTP);
     unsigned mode = (unsigned)(ddtp & RIOMMU_DDTP_MODE);
@@ -226,18 +229,18 @@ dc_lookup ddt_locate(riommu *m, uint32_t device_id, riommu_dc *dc)
     for (int i = (int)levels - 1; i > 0; i--) {
         uint64_t ddte;
         riommu_mem_status s = mem_load64(m, a + ddi[i] * 8ull, be, RIOMMU_ACC_DDT, &ddte);
-        r.cycles += m->cfg.timing.mem_lat;
+        r->cycles += m->cfg.timing.mem_lat;
         if (s != RIOMMU_MEM_OK) {
-            r.cause = mem_cause(s);
-            return r;
+            r->cause = mem_cause(s);
+            return;
         }
         if (!(ddte & RIOMMU_DDTE_V)) {
-            r.cause = RIOMMU_CAUSE_DDT_INVALID;
-            return r;
+            r->cause = RIOMMU_CAUSE_DDT_INVALID;
+            return;
         }
         if (ddte & RIOMMU_DDTE_RESERVED) {
-            r.cause = RIOMMU_CAUSE_DDT_MISCONFIGURED;
-            return r;
+            r->cause = RIOMMU_CAUSE_DDT_MISCONFIGURED;
+            return;
         }
         a = RIOMMU_FIELD_GET(ddte, RIOMMU_DDTE_PPN) << 12;
     }
@@ -247,12 +250,12 @@ dc_lookup ddt_locate(riommu *m, uint32_t device_id, riommu_dc *dc)
     for (unsigned w = 0; w < sz / 8; w++) {
         riommu_mem_status s = mem_load64(m, base + 8ull * w, be, RIOMMU_ACC_DDT, &words[w]);
         if (s != RIOMMU_MEM_OK) {
-            r.cycles += m->cfg.timing.mem_lat;
-            r.cause = mem_cause(s);
-            return r;
+            r->cycles += m->cfg.timing.mem_lat;
+            r->cause = mem_cause(s);
+            return;
         }
     }
-    r.cycles += m->cfg.timing.mem_lat;
+    r->cycles += m->cfg.timing.mem_lat;
     memset(dc, 0, sizeof *dc);
     dc->tc = words[0];
     dc->iohgatp = words[1];
@@ -263,11 +266,11 @@ dc_lookup ddt_locate(riommu *m, uint32_t device_id, riommu_dc *dc)
     dc->msi_addr_pattern = words[6];
     dc->reserved = words[7];
     if (!(dc->tc & RIOMMU_DC_TC_V)) {
-        r.cause = RIOMMU_CAUSE_DDT_INVALID;
-        return r;
+        r->cause = RIOMMU_CAUSE_DDT_INVALID;
+        return;
     }
-    r.cause = ddt_dc_check(m, dc);
-    if (r.cause == 0)
+    r->cause = ddt_dc_check(m, dc);
+    if (r->cause == 0)
         ddtc_fill(m, device_id, dc);
-    return r;
+    return;
 }

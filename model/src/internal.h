@@ -249,8 +249,8 @@ typedef struct dc_lookup {
 /* Is device_id within the width of the current ddtp mode? */
 bool ddt_device_id_fits(const riommu *m, uint32_t device_id);
 /* Locate the DC of device_id (ds "Process to locate the Device-context"),
- * through the DDTC. */
-dc_lookup ddt_locate(riommu *m, uint32_t device_id, riommu_dc *dc);
+ * through the DDTC; the outcome in *r. */
+void ddt_locate(riommu *m, uint32_t device_id, riommu_dc *dc, dc_lookup *r);
 /* Check a valid DC (ds "Device-context configuration checks"); 0 or 259. */
 uint16_t ddt_dc_check(const riommu *m, const riommu_dc *dc);
 static inline unsigned dc_size(const riommu *m)

@@ -143,21 +143,30 @@ static void fill_from_pte(riommu_response *rsp, uint64_t pte, uint64_t pa, uint6
     rsp->pbmt = (uint8_t)RIOMMU_FIELD_GET(pte, RIOMMU_PTE_PBMT);
 }
 
+/* Count an HPM event of the request. The IDs are gathered only when a
+ * counter selects the event (hot path: usually none does). */
+static void count_event(riommu *m, const riommu_request *req, unsigned ev, bool pscv,
+                        uint32_t pscid)
+{
+    if (!cap_has(m, RIOMMU_CAP_HPM) || !(m->hpm_events & (1u << ev)))
+        return;
+    hpm_ids ids = {req->device_id, req->process_id, req->pv, pscv, false, pscid, 0};
+    hpm_count(m, ev, &ids);
+}
+
 void translate_process(riommu *m, const riommu_request *req, riommu_response *rsp)
 {
     memset(rsp, 0, sizeof *rsp);
     uint32_t cycles = m->cfg.timing.xlate_lat;
     unsigned mode = (unsigned)(reg_get(m, RIOMMU_REG_DDTP) & RIOMMU_DDTP_MODE);
     bool untranslated = req->kind == RIOMMU_REQ_UNTRANSLATED;
-    hpm_ids ids = {req->device_id, req->process_id, req->pv, false, false, 0, 0};
 
     m->st.translations++;
-    if (cap_has(m, RIOMMU_CAP_HPM))
-        hpm_count(m,
-                  untranslated                         ? HPM_EV_UNTRANSLATED
-                  : req->kind == RIOMMU_REQ_TRANSLATED ? HPM_EV_TRANSLATED
-                                                       : HPM_EV_ATS,
-                  &ids);
+    count_event(m, req,
+                untranslated                         ? HPM_EV_UNTRANSLATED
+                : req->kind == RIOMMU_REQ_TRANSLATED ? HPM_EV_TRANSLATED
+                                                     : HPM_EV_ATS,
+                false, 0);
 
     /* 1. Off: everything is disallowed. */
     if (mode == RIOMMU_DDTP_MODE_OFF) {
@@ -181,10 +190,11 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
     }
     /* 6. Locate the device context. */
     riommu_dc dc;
-    dc_lookup dl = ddt_locate(m, req->device_id, &dc);
+    dc_lookup dl;
+    ddt_locate(m, req->device_id, &dc, &dl);
     cycles += dl.cycles;
-    if (!dl.from_cache && cap_has(m, RIOMMU_CAP_HPM))
-        hpm_count(m, HPM_EV_DDT_WALK, &ids);
+    if (!dl.from_cache)
+        count_event(m, req, HPM_EV_DDT_WALK, false, 0);
     if (dl.cause) {
         fail(m, req, rsp, dl.cause, false, 0);
         goto out;
@@ -246,12 +256,8 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
             rsp->iotlb_hit = true;
             goto out;
         }
-        ids.pscv = true;
-        ids.pscid = pscid;
-        if (cap_has(m, RIOMMU_CAP_HPM)) {
-            hpm_count(m, HPM_EV_TLB_MISS, &ids);
-            hpm_count(m, HPM_EV_S1_WALK, &ids);
-        }
+        count_event(m, req, HPM_EV_TLB_MISS, true, pscid);
+        count_event(m, req, HPM_EV_S1_WALK, true, pscid);
         walk_params wp;
         memset(&wp, 0, sizeof wp);
         wp.stage = 1;
