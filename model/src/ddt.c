@@ -29,8 +29,10 @@ bool ddt_device_id_fits(const riommu *m, uint32_t device_id)
     uint32_t ddi[3];
     if (device_id > 0xFFFFFFu)
         return false;
-    ddi_split(m, device_id, ddi);
     unsigned mode = (unsigned)(reg_get(m, RIOMMU_REG_DDTP) & RIOMMU_DDTP_MODE);
+    if (mode == RIOMMU_DDTP_MODE_3LVL)
+        return true; /* three levels hold every 24-bit device_id */
+    ddi_split(m, device_id, ddi);
     if (mode == RIOMMU_DDTP_MODE_2LVL && ddi[2] != 0)
         return false;
     if (mode == RIOMMU_DDTP_MODE_1LVL && (ddi[2] != 0 || ddi[1] != 0))

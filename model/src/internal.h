@@ -131,6 +131,10 @@ typedef struct riommu_ioatc {
     iotlb_entry *iotlb;
     walkc_entry *walkc;
     uint32_t *fifo_next_ddtc, *fifo_next_iotlb, *fifo_next_walkc;
+    ddtc_entry *ddtc_last; /* the entry of the last DDTC hit or fill: a
+                              device_id is held by one entry at most, so a
+                              valid entry with the device_id is the one a
+                              scan of its set would find */
     uint32_t size_classes_present; /* bitmask over TLB_SZ_* of valid entries */
     uint32_t class_count[TLB_SZ_COUNT]; /* valid IOTLB entries per size class */
     uint64_t tick;

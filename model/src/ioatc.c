@@ -156,18 +156,26 @@ bool ddtc_lookup(riommu *m, uint32_t device_id, riommu_dc *dc)
     if (!c->ddtc)
         return false;
     m->st.ddtc.lookups++;
-    uint32_t set = device_id & (c->ddtc_g.sets - 1);
-    ddtc_entry *e = &c->ddtc[(size_t)set * c->ddtc_g.ways];
-    for (uint32_t w = 0; w < c->ddtc_g.ways; w++) {
-        if (e[w].valid && e[w].device_id == device_id) {
-            if (c->ddtc_g.policy == RIOMMU_REPL_LRU)
-                e[w].stamp = ++c->tick;
-            *dc = e[w].dc;
-            m->st.ddtc.hits++;
-            if (m->has_obs)
-                cache_event(m, RIOMMU_CACHE_DDTC, RIOMMU_CEV_HIT, device_id);
-            return true;
-        }
+    ddtc_entry *hit = c->ddtc_last;
+    if (!(hit && hit->valid && hit->device_id == device_id)) {
+        uint32_t set = device_id & (c->ddtc_g.sets - 1);
+        ddtc_entry *e = &c->ddtc[(size_t)set * c->ddtc_g.ways];
+        hit = NULL;
+        for (uint32_t w = 0; w < c->ddtc_g.ways; w++)
+            if (e[w].valid && e[w].device_id == device_id) {
+                hit = &e[w];
+                break;
+            }
+    }
+    if (hit) {
+        if (c->ddtc_g.policy == RIOMMU_REPL_LRU)
+            hit->stamp = ++c->tick;
+        *dc = hit->dc;
+        c->ddtc_last = hit;
+        m->st.ddtc.hits++;
+        if (m->has_obs)
+            cache_event(m, RIOMMU_CACHE_DDTC, RIOMMU_CEV_HIT, device_id);
+        return true;
     }
     m->st.ddtc.misses++;
     if (m->has_obs)
@@ -200,6 +208,7 @@ void ddtc_fill(riommu *m, uint32_t device_id, const riommu_dc *dc)
     e[w].device_id = device_id;
     e[w].dc = *dc;
     e[w].stamp = ++c->tick;
+    c->ddtc_last = &e[w];
     m->st.ddtc.fills++;
     if (m->has_obs)
         cache_event(m, RIOMMU_CACHE_DDTC, RIOMMU_CEV_FILL, device_id);
