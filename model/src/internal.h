@@ -112,6 +112,19 @@ typedef struct iotlb_entry {
     uint64_t stamp;
 } iotlb_entry;
 
+/* The address-space tag of an IOTLB fill (table "Identifiers used to tag
+ * IOATC entries") packed in one integer, computed in registers (a small
+ * struct passed by value was put on the stack byte by byte and read back
+ * whole, a store-forwarding stall): PSCID 19:0, GSCID 35:20, GV 36, PSCV
+ * 37, global 38. */
+typedef uint64_t ioatc_tag;
+static inline ioatc_tag ioatc_tag_pack(bool gv, uint16_t gscid, bool pscv, uint32_t pscid,
+                                       bool global)
+{
+    return (uint64_t)(pscid & 0xFFFFFu) | (uint64_t)gscid << 20 | (uint64_t)gv << 36 |
+           (uint64_t)pscv << 37 | (uint64_t)global << 38;
+}
+
 typedef struct walkc_entry {
     bool valid;
     bool gv, global;
@@ -129,6 +142,9 @@ typedef struct riommu_ioatc {
     cache_geom ddtc_g, iotlb_g, walkc_g;
     ddtc_entry *ddtc;
     iotlb_entry *iotlb;
+    uint64_t *iotlb_key; /* per entry: vbase | size_class << 1 | 1 when valid,
+                            else 0; a set's keys share one cache line, so
+                            lookups compare them before touching entries */
     walkc_entry *walkc;
     uint32_t *fifo_next_ddtc, *fifo_next_iotlb, *fifo_next_walkc;
     ddtc_entry *ddtc_last; /* the entry of the last DDTC hit or fill: a
@@ -311,7 +327,12 @@ void ddtc_inval(riommu *m, bool dv, uint32_t device_id);
 /* IOTLB: returns the entry or NULL. */
 iotlb_entry *iotlb_lookup(riommu *m, bool gv, uint16_t gscid, bool pscv,
                           uint32_t pscid, uint64_t iova);
-void iotlb_fill(riommu *m, const iotlb_entry *e);
+/* Fill a leaf translation. Scalars, not an iotlb_entry: the caller takes
+ * them from a walk_result just written, and copying adjacent fields of
+ * that struct compiles to 16-byte loads of 8-byte stores (a store-forwarding
+ * stall on every walk). `t` from ioatc_tag_pack. */
+void iotlb_fill(riommu *m, ioatc_tag t, uint64_t vbase, uint64_t pbase, uint64_t size,
+                uint64_t pte);
 /* IOTINVAL.VMA semantics (q "IOTINVAL.VMA operands and operations" and the
  * NL / S extensions): av with [addr, addr+len) range; nl also drops non-leaf
  * walk-cache entries for that range. */

@@ -51,12 +51,13 @@ bool ioatc_init(riommu *m)
     size_t nw = (size_t)c->walkc_g.sets * c->walkc_g.ways;
     c->ddtc = nd ? calloc(nd, sizeof *c->ddtc) : NULL;
     c->iotlb = nt ? calloc(nt, sizeof *c->iotlb) : NULL;
+    c->iotlb_key = nt ? calloc(nt, sizeof *c->iotlb_key) : NULL;
     c->walkc = nw ? calloc(nw, sizeof *c->walkc) : NULL;
     c->fifo_next_ddtc = c->ddtc_g.sets ? calloc(c->ddtc_g.sets, sizeof(uint32_t)) : NULL;
     c->fifo_next_iotlb = c->iotlb_g.sets ? calloc(c->iotlb_g.sets, sizeof(uint32_t)) : NULL;
     c->fifo_next_walkc = c->walkc_g.sets ? calloc(c->walkc_g.sets, sizeof(uint32_t)) : NULL;
     c->rng = m->cfg.seed ? m->cfg.seed : 0x2545F491u;
-    if ((nd && (!c->ddtc || !c->fifo_next_ddtc)) || (nt && (!c->iotlb || !c->fifo_next_iotlb)) ||
+    if ((nd && (!c->ddtc || !c->fifo_next_ddtc)) || (nt && (!c->iotlb || !c->iotlb_key || !c->fifo_next_iotlb)) ||
         (nw && (!c->walkc || !c->fifo_next_walkc))) {
         ioatc_free(m);
         return false;
@@ -69,6 +70,7 @@ void ioatc_free(riommu *m)
     riommu_ioatc *c = &m->c;
     free(c->ddtc);
     free(c->iotlb);
+    free(c->iotlb_key);
     free(c->walkc);
     free(c->fifo_next_ddtc);
     free(c->fifo_next_iotlb);
@@ -81,8 +83,10 @@ void ioatc_flush_all(riommu *m)
     riommu_ioatc *c = &m->c;
     if (c->ddtc)
         memset(c->ddtc, 0, (size_t)c->ddtc_g.sets * c->ddtc_g.ways * sizeof *c->ddtc);
-    if (c->iotlb)
+    if (c->iotlb) {
         memset(c->iotlb, 0, (size_t)c->iotlb_g.sets * c->iotlb_g.ways * sizeof *c->iotlb);
+        memset(c->iotlb_key, 0, (size_t)c->iotlb_g.sets * c->iotlb_g.ways * sizeof *c->iotlb_key);
+    }
     if (c->walkc)
         memset(c->walkc, 0, (size_t)c->walkc_g.sets * c->walkc_g.ways * sizeof *c->walkc);
     c->size_classes_present = 0;
@@ -260,6 +264,11 @@ static inline bool tlb_tag_match(const iotlb_entry *e, bool gv, uint16_t gscid,
     return !pscv || e->global || e->pscid == pscid;
 }
 
+static inline uint64_t tlb_key(uint64_t vbase, int sc)
+{
+    return vbase | (uint64_t)sc << 1 | 1u;
+}
+
 static iotlb_entry *tlb_find(const riommu_ioatc *c, bool gv, uint16_t gscid, bool pscv,
                              uint32_t pscid, uint64_t iova)
 {
@@ -267,13 +276,12 @@ static iotlb_entry *tlb_find(const riommu_ioatc *c, bool gv, uint16_t gscid, boo
     for (int sc = 0; present; sc++, present >>= 1) {
         if (!(present & 1))
             continue;
-        uint32_t set = tlb_set(c, iova, sc);
-        iotlb_entry *e = &c->iotlb[(size_t)set * c->iotlb_g.ways];
-        uint64_t vb = iova & ~((1ull << size_shift[sc]) - 1);
+        size_t base = (size_t)tlb_set(c, iova, sc) * c->iotlb_g.ways;
+        const uint64_t *k = &c->iotlb_key[base];
+        uint64_t want = tlb_key(iova & ~((1ull << size_shift[sc]) - 1), sc);
         for (uint32_t w = 0; w < c->iotlb_g.ways; w++)
-            if (e[w].valid && e[w].size_class == sc && e[w].vbase == vb &&
-                tlb_tag_match(&e[w], gv, gscid, pscv, pscid))
-                return &e[w];
+            if (k[w] == want && tlb_tag_match(&c->iotlb[base + w], gv, gscid, pscv, pscid))
+                return &c->iotlb[base + w];
     }
     return NULL;
 }
@@ -299,22 +307,27 @@ iotlb_entry *iotlb_lookup(riommu *m, bool gv, uint16_t gscid, bool pscv, uint32_
     return e;
 }
 
-void iotlb_fill(riommu *m, const iotlb_entry *src)
+void iotlb_fill(riommu *m, ioatc_tag t, uint64_t vbase, uint64_t pbase, uint64_t size,
+                uint64_t pte)
 {
     riommu_ioatc *c = &m->c;
     if (!c->iotlb)
         return;
-    int sc = size_class_of(src->size);
+    const bool gv = (t >> 36) & 1, pscv = (t >> 37) & 1, global = (t >> 38) & 1;
+    const uint16_t gscid = (uint16_t)(t >> 20);
+    const uint32_t pscid = (uint32_t)(t & 0xFFFFFu);
+    int sc = size_class_of(size);
     if (sc < 0)
         return;
-    uint32_t set = tlb_set(c, src->vbase, sc);
+    uint32_t set = tlb_set(c, vbase, sc);
     iotlb_entry *e = &c->iotlb[(size_t)set * c->iotlb_g.ways];
+    uint64_t *k = &c->iotlb_key[(size_t)set * c->iotlb_g.ways];
+    uint64_t want = tlb_key(vbase, sc);
     bool evicted = false;
     uint32_t w = c->iotlb_g.ways;
     for (uint32_t i = 0; i < c->iotlb_g.ways; i++)
-        if (e[i].valid && e[i].size_class == sc && e[i].vbase == src->vbase &&
-            e[i].gv == src->gv && e[i].gscid == src->gscid && e[i].pscv == src->pscv &&
-            e[i].pscid == src->pscid)
+        if (k[i] == want && e[i].gv == gv && e[i].gscid == gscid && e[i].pscv == pscv &&
+            e[i].pscid == pscid)
             w = i;
     if (w == c->iotlb_g.ways)
         w = VICTIM(c, &c->iotlb_g, set, c->fifo_next_iotlb, e);
@@ -326,14 +339,23 @@ void iotlb_fill(riommu *m, const iotlb_entry *src)
     if (e[w].valid)
         c->class_count[e[w].size_class]--;
     c->class_count[sc]++;
-    e[w] = *src;
     e[w].valid = true;
+    e[w].gv = gv;
+    e[w].pscv = pscv;
+    e[w].global = global;
     e[w].size_class = (uint8_t)sc;
+    e[w].gscid = gscid;
+    e[w].pscid = pscid;
+    e[w].vbase = vbase;
+    e[w].pbase = pbase;
+    e[w].size = size;
+    e[w].pte = pte;
     e[w].stamp = ++c->tick;
+    k[w] = want;
     c->size_classes_present |= 1u << sc;
     m->st.iotlb.fills++;
     if (m->has_obs)
-        cache_event(m, RIOMMU_CACHE_IOTLB, RIOMMU_CEV_FILL, src->vbase >> 12);
+        cache_event(m, RIOMMU_CACHE_IOTLB, RIOMMU_CEV_FILL, vbase >> 12);
 }
 
 /* The classes with valid entries, from the per-class counts. */
@@ -349,6 +371,7 @@ static void tlb_recount_classes(riommu_ioatc *c)
 static void tlb_drop(riommu *m, iotlb_entry *e)
 {
     e->valid = false;
+    m->c.iotlb_key[e - m->c.iotlb] = 0;
     m->c.class_count[e->size_class]--;
     m->st.iotlb.invalidations++;
     if (m->has_obs)
@@ -403,10 +426,11 @@ static bool tlb_inval_probe(riommu *m, bool gv, uint16_t gscid, bool pscv, uint3
             continue;
         uint64_t size = 1ull << size_shift[sc];
         for (uint64_t vb = addr & ~(size - 1);; vb += size) {
-            uint32_t set = tlb_set(c, vb, sc);
-            iotlb_entry *e = &c->iotlb[(size_t)set * c->iotlb_g.ways];
+            size_t base = (size_t)tlb_set(c, vb, sc) * c->iotlb_g.ways;
+            iotlb_entry *e = &c->iotlb[base];
+            const uint64_t *k = &c->iotlb_key[base];
             for (uint32_t w = 0; w < c->iotlb_g.ways; w++)
-                if (e[w].valid && e[w].size_class == sc && e[w].vbase == vb &&
+                if (k[w] == tlb_key(vb, sc) &&
                     vma_scope(e[w].gv, e[w].gscid, e[w].pscv, e[w].pscid, e[w].global, gv, gscid,
                               pscv, pscid))
                     tlb_drop(m, &e[w]);

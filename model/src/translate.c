@@ -279,16 +279,8 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
             fail(m, req, rsp, wr.cause, dtf, 0);
             goto out;
         }
-        iotlb_entry ne;
-        memset(&ne, 0, sizeof ne);
-        ne.pscv = true;
-        ne.pscid = pscid;
-        ne.global = wr.global;
-        ne.vbase = wr.vbase;
-        ne.pbase = wr.pbase;
-        ne.size = wr.size;
-        ne.pte = wr.pte;
-        iotlb_fill(m, &ne);
+        iotlb_fill(m, ioatc_tag_pack(false, 0, true, pscid, wr.global), wr.vbase, wr.pbase,
+                   wr.size, wr.pte);
         fill_from_pte(rsp, wr.pte, wr.pa, wr.size, wr.global);
     }
 out:
