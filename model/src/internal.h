@@ -109,8 +109,7 @@ typedef struct iotlb_entry {
     uint64_t pbase;   /* physical address of the first byte */
     uint64_t size;    /* bytes */
     uint64_t pte;     /* leaf PTE as used (A/D after any update) */
-    uint64_t stamp;
-} iotlb_entry;
+} iotlb_entry;        /* LRU stamps are apart: riommu_ioatc.iotlb_stamp */
 
 /* The address-space tag of an IOTLB fill (table "Identifiers used to tag
  * IOATC entries") packed in one integer, computed in registers (a small
@@ -145,6 +144,7 @@ typedef struct riommu_ioatc {
     uint64_t *iotlb_key; /* per entry: vbase | size_class << 1 | 1 when valid,
                             else 0; a set's keys share one cache line, so
                             lookups compare them before touching entries */
+    uint64_t *iotlb_stamp; /* per entry: LRU last use / FIFO fill time */
     walkc_entry *walkc;
     uint32_t *fifo_next_ddtc, *fifo_next_iotlb, *fifo_next_walkc;
     ddtc_entry *ddtc_last; /* the entry of the last DDTC hit or fill: a
@@ -324,7 +324,51 @@ void ioatc_flush_all(riommu *m);
 bool ddtc_lookup(riommu *m, uint32_t device_id, riommu_dc *dc);
 void ddtc_fill(riommu *m, uint32_t device_id, const riommu_dc *dc);
 void ddtc_inval(riommu *m, bool dv, uint32_t device_id);
-/* IOTLB: returns the entry or NULL. */
+/* IOTLB internals, inline for the hit path (translate.c): the address bits
+ * of each size class (12, 16, 21, 22, 30, 39, 48), the set of an IOVA, the
+ * key of a valid entry, the tag match of the table "Identifiers used to tag
+ * IOATC entries". */
+static inline unsigned tlb_shift(int sc)
+{
+    return (unsigned)(0x0030271E1615100Cull >> (8 * sc)) & 0xFFu;
+}
+static inline uint32_t tlb_set(const riommu_ioatc *c, uint64_t iova, int sc)
+{
+    uint64_t vpn = iova >> tlb_shift(sc);
+    return (uint32_t)(vpn ^ (vpn >> 11)) & (c->iotlb_g.sets - 1);
+}
+static inline uint64_t tlb_key(uint64_t vbase, int sc)
+{
+    return vbase | (uint64_t)sc << 1 | 1u;
+}
+static inline bool tlb_tag_match(const iotlb_entry *e, bool gv, uint16_t gscid, bool pscv,
+                                 uint32_t pscid)
+{
+    if (e->gv != gv || (gv && e->gscid != gscid))
+        return false;
+    if (e->pscv != pscv)
+        return false;
+    return !pscv || e->global || e->pscid == pscid;
+}
+/* The entry that translates iova under the tag, smallest size class first;
+ * NULL if none. Looks only: no statistics, no replacement state. */
+static inline iotlb_entry *iotlb_find(const riommu_ioatc *c, bool gv, uint16_t gscid, bool pscv,
+                                      uint32_t pscid, uint64_t iova)
+{
+    uint32_t present = c->size_classes_present;
+    for (int sc = 0; present; sc++, present >>= 1) {
+        if (!(present & 1))
+            continue;
+        size_t base = (size_t)tlb_set(c, iova, sc) * c->iotlb_g.ways;
+        const uint64_t *k = &c->iotlb_key[base];
+        uint64_t want = tlb_key(iova & ~((1ull << tlb_shift(sc)) - 1), sc);
+        for (uint32_t w = 0; w < c->iotlb_g.ways; w++)
+            if (k[w] == want && tlb_tag_match(&c->iotlb[base + w], gv, gscid, pscv, pscid))
+                return &c->iotlb[base + w];
+    }
+    return NULL;
+}
+/* IOTLB: returns the entry or NULL (counted, LRU state updated). */
 iotlb_entry *iotlb_lookup(riommu *m, bool gv, uint16_t gscid, bool pscv,
                           uint32_t pscid, uint64_t iova);
 /* Fill a leaf translation. Scalars, not an iotlb_entry: the caller takes

@@ -19,12 +19,10 @@
 
 #include <stdlib.h>
 
-static const uint8_t size_shift[TLB_SZ_COUNT] = {12, 16, 21, 22, 30, 39, 48};
-
 static int size_class_of(uint64_t size)
 {
     for (int i = 0; i < TLB_SZ_COUNT; i++)
-        if (size == (1ull << size_shift[i]))
+        if (size == (1ull << tlb_shift(i)))
             return i;
     return -1;
 }
@@ -52,12 +50,13 @@ bool ioatc_init(riommu *m)
     c->ddtc = nd ? calloc(nd, sizeof *c->ddtc) : NULL;
     c->iotlb = nt ? calloc(nt, sizeof *c->iotlb) : NULL;
     c->iotlb_key = nt ? calloc(nt, sizeof *c->iotlb_key) : NULL;
+    c->iotlb_stamp = nt ? calloc(nt, sizeof *c->iotlb_stamp) : NULL;
     c->walkc = nw ? calloc(nw, sizeof *c->walkc) : NULL;
     c->fifo_next_ddtc = c->ddtc_g.sets ? calloc(c->ddtc_g.sets, sizeof(uint32_t)) : NULL;
     c->fifo_next_iotlb = c->iotlb_g.sets ? calloc(c->iotlb_g.sets, sizeof(uint32_t)) : NULL;
     c->fifo_next_walkc = c->walkc_g.sets ? calloc(c->walkc_g.sets, sizeof(uint32_t)) : NULL;
     c->rng = m->cfg.seed ? m->cfg.seed : 0x2545F491u;
-    if ((nd && (!c->ddtc || !c->fifo_next_ddtc)) || (nt && (!c->iotlb || !c->iotlb_key || !c->fifo_next_iotlb)) ||
+    if ((nd && (!c->ddtc || !c->fifo_next_ddtc)) || (nt && (!c->iotlb || !c->iotlb_key || !c->iotlb_stamp || !c->fifo_next_iotlb)) ||
         (nw && (!c->walkc || !c->fifo_next_walkc))) {
         ioatc_free(m);
         return false;
@@ -71,6 +70,7 @@ void ioatc_free(riommu *m)
     free(c->ddtc);
     free(c->iotlb);
     free(c->iotlb_key);
+    free(c->iotlb_stamp);
     free(c->walkc);
     free(c->fifo_next_ddtc);
     free(c->fifo_next_iotlb);
@@ -86,6 +86,8 @@ void ioatc_flush_all(riommu *m)
     if (c->iotlb) {
         memset(c->iotlb, 0, (size_t)c->iotlb_g.sets * c->iotlb_g.ways * sizeof *c->iotlb);
         memset(c->iotlb_key, 0, (size_t)c->iotlb_g.sets * c->iotlb_g.ways * sizeof *c->iotlb_key);
+        memset(c->iotlb_stamp, 0,
+               (size_t)c->iotlb_g.sets * c->iotlb_g.ways * sizeof *c->iotlb_stamp);
     }
     if (c->walkc)
         memset(c->walkc, 0, (size_t)c->walkc_g.sets * c->walkc_g.ways * sizeof *c->walkc);
@@ -105,19 +107,12 @@ static uint32_t rng_next(riommu_ioatc *c)
     return x;
 }
 
-/* Choose the way to fill in a set: an invalid way first, else by policy.
- * `valid` and `stamp` are read through strided pointers. */
-static uint32_t pick_victim(riommu_ioatc *c, const cache_geom *g, uint32_t set,
-                            uint32_t *fifo_next, const bool *valid0,
-                            const uint64_t *stamp0, size_t stride, bool *evicted)
+/* The way to replace in a full set, by policy; LRU stamps are read through
+ * a strided pointer. */
+static uint32_t policy_victim(riommu_ioatc *c, const cache_geom *g, uint32_t set,
+                              uint32_t *fifo_next, const uint64_t *stamp0, size_t stride)
 {
-    const char *vb = (const char *)valid0, *sb = (const char *)stamp0;
-    for (uint32_t w = 0; w < g->ways; w++)
-        if (!*(const bool *)(vb + w * stride)) {
-            *evicted = false;
-            return w;
-        }
-    *evicted = true;
+    const char *sb = (const char *)stamp0;
     switch (g->policy) {
     case RIOMMU_REPL_FIFO: {
         uint32_t w = fifo_next[set] % g->ways;
@@ -140,6 +135,36 @@ static uint32_t pick_victim(riommu_ioatc *c, const cache_geom *g, uint32_t set,
         return best;
     }
     }
+}
+
+/* Choose the way to fill in a set: an invalid way first, else by policy.
+ * `valid` and `stamp` are read through strided pointers. */
+static uint32_t pick_victim(riommu_ioatc *c, const cache_geom *g, uint32_t set,
+                            uint32_t *fifo_next, const bool *valid0,
+                            const uint64_t *stamp0, size_t stride, bool *evicted)
+{
+    const char *vb = (const char *)valid0;
+    for (uint32_t w = 0; w < g->ways; w++)
+        if (!*(const bool *)(vb + w * stride)) {
+            *evicted = false;
+            return w;
+        }
+    *evicted = true;
+    return policy_victim(c, g, set, fifo_next, stamp0, stride);
+}
+
+/* The IOTLB's: validity from the key array, LRU stamps from theirs. */
+static uint32_t tlb_victim(riommu_ioatc *c, uint32_t set, bool *evicted)
+{
+    const cache_geom *g = &c->iotlb_g;
+    size_t base = (size_t)set * g->ways;
+    for (uint32_t w = 0; w < g->ways; w++)
+        if (!c->iotlb_key[base + w]) {
+            *evicted = false;
+            return w;
+        }
+    *evicted = true;
+    return policy_victim(c, g, set, c->fifo_next_iotlb, &c->iotlb_stamp[base], sizeof(uint64_t));
 }
 
 #define VICTIM(c, g, set, fifo, base)                                              \
@@ -248,42 +273,10 @@ bool riommu_ddtc_contains(const riommu *m, uint32_t device_id)
 
 /* ---- IOTLB ------------------------------------------------------------------ */
 
-static inline uint32_t tlb_set(const riommu_ioatc *c, uint64_t iova, int sc)
-{
-    uint64_t vpn = iova >> size_shift[sc];
-    return (uint32_t)(vpn ^ (vpn >> 11)) & (c->iotlb_g.sets - 1);
-}
-
-static inline bool tlb_tag_match(const iotlb_entry *e, bool gv, uint16_t gscid,
-                                 bool pscv, uint32_t pscid)
-{
-    if (e->gv != gv || (gv && e->gscid != gscid))
-        return false;
-    if (e->pscv != pscv)
-        return false;
-    return !pscv || e->global || e->pscid == pscid;
-}
-
-static inline uint64_t tlb_key(uint64_t vbase, int sc)
-{
-    return vbase | (uint64_t)sc << 1 | 1u;
-}
-
 static iotlb_entry *tlb_find(const riommu_ioatc *c, bool gv, uint16_t gscid, bool pscv,
                              uint32_t pscid, uint64_t iova)
 {
-    uint32_t present = c->size_classes_present;
-    for (int sc = 0; present; sc++, present >>= 1) {
-        if (!(present & 1))
-            continue;
-        size_t base = (size_t)tlb_set(c, iova, sc) * c->iotlb_g.ways;
-        const uint64_t *k = &c->iotlb_key[base];
-        uint64_t want = tlb_key(iova & ~((1ull << size_shift[sc]) - 1), sc);
-        for (uint32_t w = 0; w < c->iotlb_g.ways; w++)
-            if (k[w] == want && tlb_tag_match(&c->iotlb[base + w], gv, gscid, pscv, pscid))
-                return &c->iotlb[base + w];
-    }
-    return NULL;
+    return iotlb_find(c, gv, gscid, pscv, pscid, iova);
 }
 
 iotlb_entry *iotlb_lookup(riommu *m, bool gv, uint16_t gscid, bool pscv, uint32_t pscid,
@@ -296,7 +289,7 @@ iotlb_entry *iotlb_lookup(riommu *m, bool gv, uint16_t gscid, bool pscv, uint32_
     iotlb_entry *e = tlb_find(c, gv, gscid, pscv, pscid, iova);
     if (e) {
         if (c->iotlb_g.policy == RIOMMU_REPL_LRU)
-            e->stamp = ++c->tick;
+            c->iotlb_stamp[e - c->iotlb] = ++c->tick;
         m->st.iotlb.hits++;
     } else {
         m->st.iotlb.misses++;
@@ -330,7 +323,7 @@ void iotlb_fill(riommu *m, ioatc_tag t, uint64_t vbase, uint64_t pbase, uint64_t
             e[i].pscid == pscid)
             w = i;
     if (w == c->iotlb_g.ways)
-        w = VICTIM(c, &c->iotlb_g, set, c->fifo_next_iotlb, e);
+        w = tlb_victim(c, set, &evicted);
     if (evicted) {
         m->st.iotlb.evictions++;
         if (m->has_obs)
@@ -350,7 +343,7 @@ void iotlb_fill(riommu *m, ioatc_tag t, uint64_t vbase, uint64_t pbase, uint64_t
     e[w].pbase = pbase;
     e[w].size = size;
     e[w].pte = pte;
-    e[w].stamp = ++c->tick;
+    c->iotlb_stamp[(size_t)set * c->iotlb_g.ways + w] = ++c->tick;
     k[w] = want;
     c->size_classes_present |= 1u << sc;
     m->st.iotlb.fills++;
@@ -419,12 +412,12 @@ static bool tlb_inval_probe(riommu *m, bool gv, uint16_t gscid, bool pscv, uint3
     uint64_t end = addr + (len - 1);
     for (int sc = 0; sc < TLB_SZ_COUNT; sc++)
         if (c->class_count[sc] &&
-            (end >> size_shift[sc]) - (addr >> size_shift[sc]) >= PROBE_MAX_BLOCKS)
+            (end >> tlb_shift(sc)) - (addr >> tlb_shift(sc)) >= PROBE_MAX_BLOCKS)
             return false;
     for (int sc = 0; sc < TLB_SZ_COUNT; sc++) {
         if (!c->class_count[sc])
             continue;
-        uint64_t size = 1ull << size_shift[sc];
+        uint64_t size = 1ull << tlb_shift(sc);
         for (uint64_t vb = addr & ~(size - 1);; vb += size) {
             size_t base = (size_t)tlb_set(c, vb, sc) * c->iotlb_g.ways;
             iotlb_entry *e = &c->iotlb[base];

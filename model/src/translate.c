@@ -154,6 +154,71 @@ static void count_event(riommu *m, const riommu_request *req, unsigned ev, bool 
     hpm_count(m, ev, &ids);
 }
 
+/* The end of every translation: latency and statistics. */
+static void account(riommu *m, riommu_response *rsp, uint32_t cycles)
+{
+    rsp->cycles = cycles;
+    if (rsp->status == RIOMMU_RSP_OK)
+        m->st.translations_ok++;
+    m->st.translate_cycles += cycles;
+    unsigned b = 0;
+    while (b < 15 && (1u << b) < cycles)
+        b++;
+    m->st.latency_hist[b]++;
+}
+
+/*
+ * The IOTLB-hit path: an untranslated request without a process_id, from
+ * the device whose context the DDTC hit or filled last, with a first stage
+ * Sv39/48/57 and an IOTLB entry that grants the access. For that case it
+ * does exactly what translate_process does -- the same response, statistics,
+ * replacement state and latency -- in fewer steps (no context copy, no
+ * DDTC set scan). It looks first and changes nothing unless it completes
+ * the translation; every other case, and every request while observers
+ * are installed or an HPM counter counts untranslated requests, is left to
+ * translate_process. tests/model/test_hotpath.cpp
+ * (HotPath_HitPathMatchesGeneralPath) runs the same requests both ways:
+ * a change to what translate_process does on a hit belongs here too.
+ */
+static bool translate_hit(riommu *m, const riommu_request *req, riommu_response *rsp)
+{
+    if (req->kind != RIOMMU_REQ_UNTRANSLATED || req->pv || m->has_obs ||
+        (cap_has(m, RIOMMU_CAP_HPM) && (m->hpm_events & (1u << HPM_EV_UNTRANSLATED))))
+        return false;
+    unsigned mode = (unsigned)(reg_get(m, RIOMMU_REG_DDTP) & RIOMMU_DDTP_MODE);
+    if (mode < RIOMMU_DDTP_MODE_1LVL ||
+        (mode != RIOMMU_DDTP_MODE_3LVL && !ddt_device_id_fits(m, req->device_id)))
+        return false;
+    riommu_ioatc *c = &m->c;
+    ddtc_entry *d = c->ddtc_last;
+    if (!d || !d->valid || d->device_id != req->device_id || !c->iotlb)
+        return false;
+    const riommu_dc *dc = &d->dc;
+    if ((dc->tc & RIOMMU_DC_TC_PDTV) ||
+        RIOMMU_FIELD_GET(dc->fsc, RIOMMU_FSC_MODE) == RIOMMU_IOSATP_MODE_BARE)
+        return false;
+    uint32_t pscid = (uint32_t)RIOMMU_FIELD_GET(dc->ta, RIOMMU_DC_TA_PSCID);
+    iotlb_entry *e = iotlb_find(c, false, 0, true, pscid, req->iova);
+    if (!e || !perm_ok_cached(e, req, false))
+        return false;
+    /* Complete it as translate_process would: ddtc_lookup, iotlb_lookup. */
+    m->st.translations++;
+    m->st.ddtc.lookups++;
+    if (c->ddtc_g.policy == RIOMMU_REPL_LRU)
+        d->stamp = ++c->tick;
+    m->st.ddtc.hits++;
+    m->st.iotlb.lookups++;
+    if (c->iotlb_g.policy == RIOMMU_REPL_LRU)
+        c->iotlb_stamp[e - c->iotlb] = ++c->tick;
+    m->st.iotlb.hits++;
+    memset(rsp, 0, sizeof *rsp);
+    qos_from(m, dc, rsp);
+    fill_from_pte(rsp, e->pte, e->pbase | (req->iova & (e->size - 1)), e->size, e->global);
+    rsp->iotlb_hit = true;
+    account(m, rsp, m->cfg.timing.xlate_lat + c->ddtc_g.lat + c->iotlb_g.lat);
+    return true;
+}
+
 void translate_process(riommu *m, const riommu_request *req, riommu_response *rsp)
 {
     memset(rsp, 0, sizeof *rsp);
@@ -284,14 +349,7 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
         fill_from_pte(rsp, wr.pte, wr.pa, wr.size, wr.global);
     }
 out:
-    rsp->cycles = cycles;
-    if (rsp->status == RIOMMU_RSP_OK)
-        m->st.translations_ok++;
-    m->st.translate_cycles += cycles;
-    unsigned b = 0;
-    while (b < 15 && (1u << b) < cycles)
-        b++;
-    m->st.latency_hist[b]++;
+    account(m, rsp, cycles);
 }
 
 static bool request_ok(const riommu_request *req)
@@ -309,7 +367,8 @@ riommu_rsp_status riommu_translate(riommu *m, const riommu_request *req,
         rsp->status = RIOMMU_RSP_BAD_REQUEST;
         return rsp->status;
     }
-    translate_process(m, req, rsp);
+    if (!translate_hit(m, req, rsp))
+        translate_process(m, req, rsp);
     riommu_step(m, rsp->cycles);
     return rsp->status;
 }

@@ -199,7 +199,7 @@ void walk_translate(riommu *m, const walk_params *p, uint64_t va, walk_result *r
                 r->cause = pf;
                 return;
             }
-            if (p->use_walkc)
+            if (p->use_walkc && m->c.walkc)
                 walkc_fill(m, p->gv, p->gscid, p->pscid, va, (unsigned)i, pte, global);
             a = (sv32 ? RIOMMU_FIELD_GET(pte, RIOMMU_PTE32_PPN)
                       : RIOMMU_FIELD_GET(pte, RIOMMU_PTE_PPN))
