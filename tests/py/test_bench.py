@@ -142,6 +142,6 @@ def test_bench_usage_errors(run_riommu, args, message):
 
 def test_bench_in_help(run_riommu):
     """`riommu --help` lists the command; `riommu help bench` is its usage."""
-    assert "bench [--rtl]" in run_riommu("--help").stdout
+    assert "bench [--model] [--scaling] [--rtl]" in run_riommu("--help").stdout
     r = run_riommu("help", "bench")
     assert r.returncode == 0 and r.stdout.startswith("usage: riommu bench")
