@@ -68,3 +68,146 @@ TEST_F(ModelTest, HotPath_IotlbHitReadsNoMemory) {
     EXPECT_TRUE(r.iotlb_hit);
     EXPECT_TRUE(mem.reads.empty());
 }
+
+namespace {
+riommu_mem_status twin_read(void *c, uint64_t pa, void *buf, size_t len, riommu_access_kind) {
+    static_cast<Memory *>(c)->read(pa, buf, len);
+    return RIOMMU_MEM_OK;
+}
+riommu_mem_status twin_write(void *c, uint64_t pa, const void *buf, size_t len,
+                             riommu_access_kind) {
+    static_cast<Memory *>(c)->write(pa, buf, len);
+    return RIOMMU_MEM_OK;
+}
+void no_cache_event(void *, riommu_cache_id, riommu_cache_event_kind, uint64_t) {}
+} // namespace
+
+// ds "Process to translate an IOVA", "Caching in-memory data structures";
+// issue 7 "Benchmarks": the IOTLB-hit path (translate.c translate_hit) and
+// the range-invalidation probe (ioatc.c) are shortcuts with no behaviour of
+// their own. A twin model with an observer installed takes the general path
+// for everything; both get the same random requests and commands, and
+// answer alike after every one: response, statistics, clock, cache contents.
+TEST_F(ModelTest, HotPath_HitPathMatchesGeneralPath) {
+    const riommu_repl_policy policies[] = {RIOMMU_REPL_LRU, RIOMMU_REPL_FIFO,
+                                           RIOMMU_REPL_RANDOM};
+    for (riommu_repl_policy pol : policies) {
+        SCOPED_TRACE(pol);
+        riommu_destroy(m);
+        m = nullptr;
+        mem = Memory{};
+        next_page = 0x80000000ull;
+        riommu_config_default(&cfg);
+        cfg.iotlb = {32, 4, pol, true, 1}; // small: evictions and refills
+        cfg.ddtc = {4, 2, pol, true, 1};
+        Create();
+        setup_ddt(RIOMMU_DDTP_MODE_3LVL);
+        enable_cq();
+        // six devices (the DDTC holds four) over three address spaces
+        const uint32_t dids[6] = {0x11, 0x12, 0x13, 0x14, 0x12345, 0x54321};
+        const uint32_t pscids[3] = {5, 6, 7};
+        const unsigned modes[3] = {8, 9, 8};
+        uint64_t roots[3];
+        for (int a = 0; a < 3; a++) {
+            roots[a] = new_root();
+            for (uint64_t p = 0; p < 48; p++) {
+                if (p % 11 == 10)
+                    continue; // holes: page faults
+                uint64_t fl = p % 7 == 3 ? (V | R | U | A | D) : RWUAD; // some read-only
+                map(roots[a], modes[a], 0x40000000 + p * 4096, 0x90000000 + a * 0x100000 + p * 4096,
+                    fl);
+            }
+        }
+        map(roots[0], 8, 0x80000000, 0xA0000000, RWUAD, 1); // and a 2 MiB page
+        for (int d = 0; d < 6; d++)
+            attach_s1(dids[d], roots[d % 3], modes[d % 3], pscids[d % 3]);
+        riommu_host_ops ops{};
+        ops.ctx = &mem;
+        ops.mem_read = twin_read;
+        ops.mem_write = twin_write;
+        char err[200];
+        riommu *twin = riommu_create(&cfg, &ops, err, sizeof err);
+        ASSERT_NE(twin, nullptr) << err;
+        riommu_observer obs{};
+        obs.cache = no_cache_event;
+        riommu_set_observer(twin, &obs);
+        const uint32_t regs[] = {RIOMMU_REG_DDTP, RIOMMU_REG_CQB};
+        for (uint32_t off : regs)
+            riommu_mmio_write(twin, off, 8, riommu_peek_reg(m, off));
+        riommu_mmio_write(twin, RIOMMU_REG_CQCSR, 4, RIOMMU_CQCSR_CQEN);
+        riommu_settle(twin);
+        // both clocks from here
+        riommu_step(twin, riommu_now(m) > riommu_now(twin) ? riommu_now(m) - riommu_now(twin) : 0);
+        ASSERT_EQ(riommu_now(m), riommu_now(twin));
+        riommu_clear_stats(m);
+        riommu_clear_stats(twin);
+
+        uint32_t rng = 12345;
+        auto next = [&rng]() {
+            rng ^= rng << 13;
+            rng ^= rng >> 17;
+            rng ^= rng << 5;
+            return rng;
+        };
+        unsigned hits = 0;
+        for (unsigned n = 0; n < 6000; n++) {
+            uint32_t r = next();
+            if (r % 97 == 0) { // an invalidation, through both command queues
+                Cmd c = r % 3 == 0   ? iotinval_vma(false, 0, true, pscids[(r >> 4) % 3], true,
+                                                    0x40000000 + (r >> 8) % 48 * 4096)
+                        : r % 3 == 1 ? iotinval_vma(false, 0, true, pscids[(r >> 4) % 3])
+                                     : iodir_inval_ddt(true, dids[(r >> 8) % 6]);
+                submit(c);
+                riommu_mmio_write(twin, RIOMMU_REG_CQT, 4, rd32(RIOMMU_REG_CQT));
+                settle();
+                riommu_settle(twin);
+                continue;
+            }
+            riommu_request q{};
+            q.device_id = dids[(r >> 4) % 8 < 5 ? 0 : (r >> 7) % 6]; // mostly one device
+            q.iova = (r >> 10) % 50 == 49 ? 0x80000000 + (r & 0x1FF000)
+                                          : 0x40000000 + (r >> 12) % 48 * 4096 + (r & 0xFF8);
+            q.access = (r >> 20) % 5 == 0 ? RIOMMU_WRITE : RIOMMU_READ;
+            q.kind = (r >> 23) % 50 == 0 ? RIOMMU_REQ_TRANSLATED : RIOMMU_REQ_UNTRANSLATED;
+            q.pv = (r >> 26) % 60 == 0;
+            q.len = 8;
+            riommu_response a{}, b{};
+            riommu_translate(m, &q, &a);
+            riommu_translate(twin, &q, &b);
+            ASSERT_EQ(a.status, b.status) << n;
+            ASSERT_EQ(a.cause, b.cause) << n;
+            ASSERT_EQ(a.pa, b.pa) << n;
+            ASSERT_EQ(a.range_size, b.range_size) << n;
+            ASSERT_EQ(a.r, b.r) << n;
+            ASSERT_EQ(a.w, b.w) << n;
+            ASSERT_EQ(a.global, b.global) << n;
+            ASSERT_EQ(a.cycles, b.cycles) << n;
+            ASSERT_EQ(a.iotlb_hit, b.iotlb_hit) << n;
+            ASSERT_EQ(riommu_now(m), riommu_now(twin)) << n;
+            hits += a.iotlb_hit;
+        }
+        riommu_stats sa, sb;
+        riommu_get_stats(m, &sa);
+        riommu_get_stats(twin, &sb);
+        // the fixture reads cqt through MMIO; the twin is only written
+        sa.mmio_reads = sb.mmio_reads = 0;
+        sa.mmio_writes = sb.mmio_writes = 0;
+        EXPECT_EQ(0, memcmp(&sa, &sb, sizeof sa));
+        EXPECT_EQ(sa.iotlb.hits, sb.iotlb.hits);
+        EXPECT_EQ(sa.ddtc.hits, sb.ddtc.hits);
+        EXPECT_EQ(sa.iotlb.invalidations, sb.iotlb.invalidations);
+        EXPECT_GT(hits, 1000u);            // the hit path was taken
+        EXPECT_GT(sa.iotlb.evictions, 100u); // and replacement exercised
+        EXPECT_GT(sa.ddtc.evictions, 100u);
+        EXPECT_GT(sa.iotlb.invalidations, 10u);
+        for (riommu_cache_id id : {RIOMMU_CACHE_DDTC, RIOMMU_CACHE_IOTLB})
+            EXPECT_EQ(riommu_cache_occupancy(m, id), riommu_cache_occupancy(twin, id));
+        for (uint32_t did : dids)
+            EXPECT_EQ(riommu_ddtc_contains(m, did), riommu_ddtc_contains(twin, did));
+        for (uint64_t p = 0; p < 48; p++)
+            for (uint32_t ps : pscids)
+                EXPECT_EQ(riommu_iotlb_contains(m, false, 0, true, ps, 0x40000000 + p * 4096),
+                          riommu_iotlb_contains(twin, false, 0, true, ps, 0x40000000 + p * 4096));
+        riommu_destroy(twin);
+    }
+}
