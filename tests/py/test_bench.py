@@ -111,7 +111,7 @@ def test_bench_default_runs_rtl(run_riommu, have_rtl):
     flag runs every section the build has, the RTL one included."""
     r = run_riommu("bench", "--json", *TINY)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "rtl" in json.loads(r.stdout)["sections"]
+    assert list(json.loads(r.stdout)["sections"]) == ["model", "rtl"]
 
 
 def test_bench_rtl_without_verilator(run_riommu, build_dir: Path):
@@ -145,3 +145,128 @@ def test_bench_in_help(run_riommu):
     assert "bench [--model] [--scaling] [--rtl]" in run_riommu("--help").stdout
     r = run_riommu("help", "bench")
     assert r.returncode == 0 and r.stdout.startswith("usage: riommu bench")
+
+
+# ---- the model sections (issue 7 "Benchmarks", docs/timing.md "Measured scaling") ----
+
+MODEL_TINY = ["--size", "3000", "--repeat", "1"]
+WORKLOADS = ["iotlb_hit", "sv39_miss", "sv48_miss", "sv57_miss", "ddtc_miss", "commands"]
+
+
+@pytest.fixture(scope="module")
+def model_json(build_dir: Path):
+    """One tiny `riommu bench --model --json` run shared by the checks below."""
+    riommu = require_binary(build_dir, "riommu")
+    r = subprocess.run([str(riommu), "bench", "--model", "--json", *MODEL_TINY],
+                       capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["riommu_bench"] == 1 and list(doc["sections"]) == ["model"]
+    return doc["sections"]["model"]
+
+
+def test_bench_model_text(run_riommu):
+    """Issue 7 "Benchmarks": one run prints, for the functional and the timed
+    mode, every workload's rate; the footprint; and the three bounds, each
+    with its target and PASS or BELOW."""
+    r = run_riommu("bench", "--model", *MODEL_TINY)
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = r.stdout
+    assert out.splitlines()[0] == "riommu bench --model"
+    for mode in ("functional (every latency 0)", "timed (default latencies)"):
+        for title in ("IOTLB hits (Sv39, 64 pages, one device)",
+                      "Sv39 misses (full 3-level walks, walk cache off)",
+                      "Sv57 misses (full 5-level walks, walk cache off)",
+                      "DDTC misses (3-level DDT, 4096 devices, IOTLB hits)",
+                      "commands (3 IOTINVAL.VMA : 1 IOFENCE.C)"):
+            assert title in out
+    assert re.search(r"^      per second of CPU time\s+\d+\.\d\d M/s$", out, re.M), out
+    assert re.search(r"^    IOTLB hits/s\s+\d+\.\d\d M/s \(target >= 100 M/s\) (PASS|BELOW)$",
+                     out, re.M), out
+    assert re.search(r"^    Sv39 misses/s\s+\d+\.\d\d M/s \(target >= 20 M/s\) (PASS|BELOW)$",
+                     out, re.M), out
+    assert re.search(r"^    timed slowdown \(worst\)\s+\d+\.\d\d x \(target <= 1\.50 x\) "
+                     r"(PASS|BELOW)$", out, re.M), out
+    assert re.search(r"^    total heap\s+\d+\.\d\d MiB$", out, re.M), out
+    assert "--model commands:" in r.stderr and "--model" not in out.splitlines()[1]
+
+
+def test_bench_model_json_counts(model_json):
+    """Issue 7 "Benchmarks": every run did what its title says, by the
+    model's own statistics: hits all hit, misses all walked every level,
+    DDTC misses all walked the DDT, commands all executed."""
+    ck = model_json["checked"]
+    for mode in ("functional", "timed"):
+        assert list(model_json[mode]) == WORKLOADS
+        for w in WORKLOADS:
+            fig = model_json[mode][w]
+            assert fig["ops"] == 3000 and fig["cpu_s"] > 0 and fig["wall_s"] > 0
+            assert fig["per_s"] == pytest.approx(fig["ops"] / fig["cpu_s"])
+            assert fig["ns_per_op"] == pytest.approx(fig["cpu_s"] / fig["ops"] * 1e9)
+        assert model_json["functional"]["iotlb_hit"]["cycles_per_op"] == 0
+    timed = model_json["timed"]
+    assert timed["iotlb_hit"]["cycles_per_op"] > 0
+    assert timed["sv57_miss"]["cycles_per_op"] > timed["sv39_miss"]["cycles_per_op"]
+    n = 3000
+    assert ck["iotlb_hit"] == {"translations_ok": n, "iotlb_hits": n, "s1_walks": 0,
+                               "pte_reads": 0, "ddt_walks": 0, "ddtc_hits": n}
+    for w, levels in (("sv39_miss", 3), ("sv48_miss", 4), ("sv57_miss", 5)):
+        assert ck[w] == {"translations_ok": n, "iotlb_hits": 0, "s1_walks": n,
+                         "pte_reads": levels * n, "ddt_walks": 0, "ddtc_hits": n}
+    assert ck["ddtc_miss"] == {"translations_ok": n, "iotlb_hits": n, "s1_walks": 0,
+                               "pte_reads": 0, "ddt_walks": n, "ddtc_hits": 0}
+    assert ck["commands"] == {"commands": n, "illegal": 0}
+
+
+def test_bench_model_json_targets_and_footprint(model_json):
+    """bench.h: targets are {value, op, bound, pass} with pass agreeing; the
+    rates are per CPU second of the functional runs, the slowdown the worst
+    timed/functional ratio. Issue 7: the footprint of a 2^24-ID sparse DDT
+    and 1M mapped pages, checked by translating through it."""
+    t = model_json["targets"]
+    f = model_json["functional"]
+    assert t["iotlb_hit_per_s"] == {"value": f["iotlb_hit"]["per_s"], "op": ">=",
+                                    "bound": 100e6, "pass": f["iotlb_hit"]["per_s"] >= 100e6}
+    assert t["sv39_miss_per_s"] == {"value": f["sv39_miss"]["per_s"], "op": ">=",
+                                    "bound": 20e6, "pass": f["sv39_miss"]["per_s"] >= 20e6}
+    worst = max(model_json["slowdown"].values())
+    assert t["timed_slowdown"]["value"] == pytest.approx(worst)
+    assert t["timed_slowdown"]["pass"] == (worst <= 1.5)
+    for w in WORKLOADS:
+        assert model_json["slowdown"][w] == pytest.approx(
+            model_json["timed"][w]["cpu_s"] / f[w]["cpu_s"])
+    fp = model_json["footprint"]
+    assert fp["contexts"] == 4096 and fp["pages_mapped"] == 1 << 20
+    assert fp["translations_checked"] == 4096
+    # 2048 leaf tables for 1M pages, a leaf DDT page per context (spread)
+    assert 2048 + 4096 < fp["host_pages"] < 8000
+    assert fp["host_mib"] >= fp["host_pages"] * 4096 / 2**20
+    assert fp["total_mib"] == pytest.approx(fp["model_mib"] + fp["host_mib"])
+    assert 0 < fp["model_mib"] < 1
+
+
+def test_bench_scaling(run_riommu):
+    """docs/timing.md "Measured scaling": --scaling (only when asked for)
+    gives a row per working set; the hit rates step down exactly past the
+    IOTLB (256 entries) and the DDTC (64), and a walk reads every level
+    without the walk cache, only the leaf with it."""
+    r = run_riommu("bench", "--scaling", "--json", "--size", "2000", "--repeat", "1")
+    assert r.returncode == 0, r.stdout + r.stderr
+    s = json.loads(r.stdout)["sections"]
+    assert list(s) == ["scaling"]
+    pages, devs, walks = s["scaling"]["pages"], s["scaling"]["devices"], s["scaling"]["walks"]
+    assert pages["64"]["iotlb_hit_pct"] == 100 and pages["256"]["iotlb_hit_pct"] == 100
+    assert pages["512"]["iotlb_hit_pct"] == 0 and pages["262144"]["iotlb_hit_pct"] == 0
+    assert pages["512"]["pte_reads_per_op"] == pytest.approx(1, abs=0.01)  # walk cache
+    assert pages["262144"]["pte_reads_per_op"] > 1        # past its reach
+    assert devs["64"]["ddtc_hit_pct"] == 100 and devs["128"]["ddtc_hit_pct"] == 0
+    for k, levels in (("sv39", 3), ("sv48", 4), ("sv57", 5)):
+        assert walks[k + "_full"]["pte_reads_per_op"] == levels
+        # level-1 entries hit; a rare set conflict in the 4-way walk cache
+        assert walks[k + "_walkc"]["pte_reads_per_op"] == pytest.approx(1, abs=0.01)
+        assert walks[k + "_full"]["iotlb_hit_pct"] == 0
+    for row in [*pages.values(), *devs.values(), *walks.values()]:
+        assert row["functional_per_s"] > 0 and row["timed_per_s"] > 0
+    # not part of a plain `riommu bench`
+    r = run_riommu("bench", "--model", "--json", *MODEL_TINY)
+    assert "scaling" not in json.loads(r.stdout)["sections"]
