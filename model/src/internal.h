@@ -137,6 +137,16 @@ typedef struct walkc_entry {
     uint64_t stamp;
 } walkc_entry;
 
+/* A remembered IOTLB lookup of the hit path (translate.c translate_hit):
+ * iotlb_find(c, false, 0, true, pscid, vpn << 12) returned `e` while the
+ * IOTLB's contents were generation `gen`. */
+typedef struct tlb_memo {
+    uint64_t gen, vpn;
+    uint32_t pscid;
+    struct iotlb_entry *e;
+} tlb_memo;
+#define TLB_MEMO 64 /* direct mapped by VPN */
+
 typedef struct riommu_ioatc {
     cache_geom ddtc_g, iotlb_g, walkc_g;
     ddtc_entry *ddtc;
@@ -145,6 +155,9 @@ typedef struct riommu_ioatc {
                             else 0; a set's keys share one cache line, so
                             lookups compare them before touching entries */
     uint64_t *iotlb_stamp; /* per entry: LRU last use / FIFO fill time */
+    uint64_t iotlb_gen;    /* bumped by every fill, invalidation and flush:
+                              what iotlb_find returns changes only then */
+    tlb_memo memo[TLB_MEMO];
     walkc_entry *walkc;
     uint32_t *fifo_next_ddtc, *fifo_next_iotlb, *fifo_next_walkc;
     ddtc_entry *ddtc_last; /* the entry of the last DDTC hit or fill: a
@@ -468,6 +481,11 @@ void debug_complete(riommu *m);
 void model_run_due(riommu *m);
 /* Cycle of the next pending internal event, or UINT64_MAX. */
 uint64_t model_next_event(const riommu *m);
+/* Would riommu_step(m, 0) do anything? (Nothing due now.) */
+static inline bool model_due_now(const riommu *m)
+{
+    return model_next_event(m) <= m->now;
+}
 
 #define OBS(m, hook, ...)                                                      \
     do {                                                                       \

@@ -56,6 +56,7 @@ bool ioatc_init(riommu *m)
     c->fifo_next_iotlb = c->iotlb_g.sets ? calloc(c->iotlb_g.sets, sizeof(uint32_t)) : NULL;
     c->fifo_next_walkc = c->walkc_g.sets ? calloc(c->walkc_g.sets, sizeof(uint32_t)) : NULL;
     c->rng = m->cfg.seed ? m->cfg.seed : 0x2545F491u;
+    c->iotlb_gen = 1; /* zeroed memo entries (generation 0) are stale */
     if ((nd && (!c->ddtc || !c->fifo_next_ddtc)) || (nt && (!c->iotlb || !c->iotlb_key || !c->iotlb_stamp || !c->fifo_next_iotlb)) ||
         (nw && (!c->walkc || !c->fifo_next_walkc))) {
         ioatc_free(m);
@@ -93,6 +94,7 @@ void ioatc_flush_all(riommu *m)
         memset(c->walkc, 0, (size_t)c->walkc_g.sets * c->walkc_g.ways * sizeof *c->walkc);
     c->size_classes_present = 0;
     memset(c->class_count, 0, sizeof c->class_count);
+    c->iotlb_gen++;
 }
 
 /* ---- replacement --------------------------------------------------------- */
@@ -346,6 +348,7 @@ void iotlb_fill(riommu *m, ioatc_tag t, uint64_t vbase, uint64_t pbase, uint64_t
     c->iotlb_stamp[(size_t)set * c->iotlb_g.ways + w] = ++c->tick;
     k[w] = want;
     c->size_classes_present |= 1u << sc;
+    c->iotlb_gen++;
     m->st.iotlb.fills++;
     if (m->has_obs)
         cache_event(m, RIOMMU_CACHE_IOTLB, RIOMMU_CEV_FILL, vbase >> 12);
@@ -354,6 +357,7 @@ void iotlb_fill(riommu *m, ioatc_tag t, uint64_t vbase, uint64_t pbase, uint64_t
 /* The classes with valid entries, from the per-class counts. */
 static void tlb_recount_classes(riommu_ioatc *c)
 {
+    c->iotlb_gen++; /* called after every invalidation */
     uint32_t p = 0;
     for (int sc = 0; sc < TLB_SZ_COUNT; sc++)
         if (c->class_count[sc])

@@ -110,7 +110,7 @@ static void identity(riommu_response *rsp, uint64_t iova)
     rsp->r = rsp->w = rsp->x = true;
 }
 
-static bool perm_ok_cached(const iotlb_entry *e, const riommu_request *req, bool sum)
+static inline bool perm_ok_cached(const iotlb_entry *e, const riommu_request *req, bool sum)
 {
     uint64_t pte = e->pte;
     bool u = pte & RIOMMU_PTE_U;
@@ -161,10 +161,9 @@ static void account(riommu *m, riommu_response *rsp, uint32_t cycles)
     if (rsp->status == RIOMMU_RSP_OK)
         m->st.translations_ok++;
     m->st.translate_cycles += cycles;
-    unsigned b = 0;
-    while (b < 15 && (1u << b) < cycles)
-        b++;
-    m->st.latency_hist[b]++;
+    /* bucket: the smallest b (at most 15) with 2^b >= cycles */
+    unsigned b = cycles <= 1 ? 0 : 32u - (unsigned)__builtin_clz(cycles - 1u);
+    m->st.latency_hist[b < 15 ? b : 15]++;
 }
 
 /*
@@ -198,8 +197,21 @@ static bool translate_hit(riommu *m, const riommu_request *req, riommu_response 
         RIOMMU_FIELD_GET(dc->fsc, RIOMMU_FSC_MODE) == RIOMMU_IOSATP_MODE_BARE)
         return false;
     uint32_t pscid = (uint32_t)RIOMMU_FIELD_GET(dc->ta, RIOMMU_DC_TA_PSCID);
-    iotlb_entry *e = iotlb_find(c, false, 0, true, pscid, req->iova);
-    if (!e || !perm_ok_cached(e, req, false))
+    uint64_t vpn = req->iova >> 12;
+    tlb_memo *me = &c->memo[vpn & (TLB_MEMO - 1)];
+    iotlb_entry *e;
+    if (me->gen == c->iotlb_gen && me->vpn == vpn && me->pscid == pscid) {
+        e = me->e; /* what iotlb_find returned, the IOTLB unchanged since */
+    } else {
+        e = iotlb_find(c, false, 0, true, pscid, req->iova);
+        if (!e)
+            return false;
+        me->gen = c->iotlb_gen;
+        me->vpn = vpn;
+        me->pscid = pscid;
+        me->e = e;
+    }
+    if (!perm_ok_cached(e, req, false))
         return false;
     /* Complete it as translate_process would: ddtc_lookup, iotlb_lookup. */
     m->st.translations++;
@@ -369,7 +381,8 @@ riommu_rsp_status riommu_translate(riommu *m, const riommu_request *req,
     }
     if (!translate_hit(m, req, rsp))
         translate_process(m, req, rsp);
-    riommu_step(m, rsp->cycles);
+    if (rsp->cycles || model_due_now(m))
+        riommu_step(m, rsp->cycles);
     return rsp->status;
 }
 

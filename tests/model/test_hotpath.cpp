@@ -150,13 +150,20 @@ TEST_F(ModelTest, HotPath_HitPathMatchesGeneralPath) {
             return rng;
         };
         unsigned hits = 0;
-        for (unsigned n = 0; n < 6000; n++) {
+        for (unsigned n = 0; n < 9000; n++) {
+            // then a hot phase: 8 pages of one device, long runs of hits
+            bool hot = n >= 6000;
+            uint32_t pages = hot ? 8 : 48;
             uint32_t r = next();
-            if (r % 97 == 0) { // an invalidation, through both command queues
+            if (r % (hot ? 41 : 97) == 0) { // an invalidation, through both command queues
                 Cmd c = r % 3 == 0   ? iotinval_vma(false, 0, true, pscids[(r >> 4) % 3], true,
-                                                    0x40000000 + (r >> 8) % 48 * 4096)
+                                                    0x40000000 + (r >> 8) % pages * 4096)
                         : r % 3 == 1 ? iotinval_vma(false, 0, true, pscids[(r >> 4) % 3])
                                      : iodir_inval_ddt(true, dids[(r >> 8) % 6]);
+                if (hot && r % 3 != 2)
+                    c = r % 3 == 0 ? iotinval_vma(false, 0, true, 5, true,
+                                                  0x40000000 + (r >> 8) % pages * 4096)
+                                   : iotinval_vma(false, 0, true, 5);
                 submit(c);
                 riommu_mmio_write(twin, RIOMMU_REG_CQT, 4, rd32(RIOMMU_REG_CQT));
                 settle();
@@ -164,9 +171,9 @@ TEST_F(ModelTest, HotPath_HitPathMatchesGeneralPath) {
                 continue;
             }
             riommu_request q{};
-            q.device_id = dids[(r >> 4) % 8 < 5 ? 0 : (r >> 7) % 6]; // mostly one device
+            q.device_id = dids[hot || (r >> 4) % 8 < 5 ? 0 : (r >> 7) % 6]; // mostly one
             q.iova = (r >> 10) % 50 == 49 ? 0x80000000 + (r & 0x1FF000)
-                                          : 0x40000000 + (r >> 12) % 48 * 4096 + (r & 0xFF8);
+                                          : 0x40000000 + (r >> 12) % pages * 4096 + (r & 0xFF8);
             q.access = (r >> 20) % 5 == 0 ? RIOMMU_WRITE : RIOMMU_READ;
             q.kind = (r >> 23) % 50 == 0 ? RIOMMU_REQ_TRANSLATED : RIOMMU_REQ_UNTRANSLATED;
             q.pv = (r >> 26) % 60 == 0;
