@@ -290,6 +290,10 @@ typedef struct wl_state {
     wl_params p;
     uint32_t *dids;
     uint32_t cq_head;
+    uint32_t pg, dev; /* where the cycles over pages and devices stand: a
+                         run goes on from where the last one stopped (a
+                         restart at page 0 would hit what the last run
+                         left in the IOTLB) */
 } wl_state;
 
 /* What one run did, from the model's statistics. */
@@ -320,14 +324,6 @@ static uint64_t cmd_at(uint32_t i, uint64_t d[2])
         break;
     }
     return d[0];
-}
-
-static uint32_t ceil_pow2(uint32_t v)
-{
-    uint32_t p = 1;
-    while (p < v)
-        p <<= 1;
-    return p;
 }
 
 static bool wl_translate(wl_state *s, uint64_t n, uint64_t *okc);
@@ -392,12 +388,10 @@ static bool wl_translate(wl_state *s, uint64_t n, uint64_t *okc)
     q.len = 8;
     int k = s->p.kind == WL_SV48 ? 1 : s->p.kind == WL_SV57 ? 2 : 0;
     q.device_id = DID_MODE(k);
-    uint64_t pmask = ceil_pow2(s->p.pages) - 1;
-    uint32_t npages = s->p.pages, ndev = s->p.ndev;
+    uint32_t npages = s->p.pages, ndev = s->p.ndev, pg = s->pg, d = s->dev;
     uint64_t good = 0;
     riommu_response rsp;
     if (s->p.kind == WL_DDTC) {
-        uint32_t d = 0, pg = 0;
         for (uint64_t i = 0; i < n; i++) {
             q.device_id = s->dids[d];
             q.iova = IOVA_BASE + ((uint64_t)pg << 12);
@@ -407,13 +401,7 @@ static bool wl_translate(wl_state *s, uint64_t n, uint64_t *okc)
             if (++pg == npages)
                 pg = 0;
         }
-    } else if (pmask + 1 == npages) {
-        for (uint64_t i = 0; i < n; i++) {
-            q.iova = IOVA_BASE + ((i & pmask) << 12);
-            good += riommu_translate(m, &q, &rsp) == RIOMMU_RSP_OK;
-        }
     } else {
-        uint32_t pg = 0;
         for (uint64_t i = 0; i < n; i++) {
             q.iova = IOVA_BASE + ((uint64_t)pg << 12);
             good += riommu_translate(m, &q, &rsp) == RIOMMU_RSP_OK;
@@ -421,6 +409,8 @@ static bool wl_translate(wl_state *s, uint64_t n, uint64_t *okc)
                 pg = 0;
         }
     }
+    s->pg = pg;
+    s->dev = d;
     *okc = good;
     return true;
 }
