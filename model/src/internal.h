@@ -158,6 +158,9 @@ typedef struct riommu_ioatc {
     uint64_t iotlb_gen;    /* bumped by every fill, invalidation and flush:
                               what iotlb_find returns changes only then */
     tlb_memo memo[TLB_MEMO];
+    tlb_memo miss;         /* the hit path's last lookup that found nothing
+                              (e NULL): iotlb_lookup of the general path
+                              that follows need not search again */
     walkc_entry *walkc;
     uint32_t *fifo_next_ddtc, *fifo_next_iotlb, *fifo_next_walkc;
     ddtc_entry *ddtc_last; /* the entry of the last DDTC hit or fill: a

@@ -155,20 +155,6 @@ static uint32_t pick_victim(riommu_ioatc *c, const cache_geom *g, uint32_t set,
     return policy_victim(c, g, set, fifo_next, stamp0, stride);
 }
 
-/* The IOTLB's: validity from the key array, LRU stamps from theirs. */
-static uint32_t tlb_victim(riommu_ioatc *c, uint32_t set, bool *evicted)
-{
-    const cache_geom *g = &c->iotlb_g;
-    size_t base = (size_t)set * g->ways;
-    for (uint32_t w = 0; w < g->ways; w++)
-        if (!c->iotlb_key[base + w]) {
-            *evicted = false;
-            return w;
-        }
-    *evicted = true;
-    return policy_victim(c, g, set, c->fifo_next_iotlb, &c->iotlb_stamp[base], sizeof(uint64_t));
-}
-
 #define VICTIM(c, g, set, fifo, base)                                              \
     pick_victim((c), (g), (set), (fifo), &(base)->valid, &(base)->stamp,           \
                 sizeof *(base), &evicted)
@@ -288,7 +274,11 @@ iotlb_entry *iotlb_lookup(riommu *m, bool gv, uint16_t gscid, bool pscv, uint32_
     if (!c->iotlb)
         return NULL;
     m->st.iotlb.lookups++;
-    iotlb_entry *e = tlb_find(c, gv, gscid, pscv, pscid, iova);
+    const tlb_memo *miss = &c->miss;
+    iotlb_entry *e = !gv && pscv && miss->gen == c->iotlb_gen && miss->vpn == iova >> 12 &&
+                             miss->pscid == pscid
+                         ? NULL /* the hit path just searched, the IOTLB unchanged since */
+                         : tlb_find(c, gv, gscid, pscv, pscid, iova);
     if (e) {
         if (c->iotlb_g.policy == RIOMMU_REPL_LRU)
             c->iotlb_stamp[e - c->iotlb] = ++c->tick;
@@ -319,13 +309,23 @@ void iotlb_fill(riommu *m, ioatc_tag t, uint64_t vbase, uint64_t pbase, uint64_t
     uint64_t *k = &c->iotlb_key[(size_t)set * c->iotlb_g.ways];
     uint64_t want = tlb_key(vbase, sc);
     bool evicted = false;
-    uint32_t w = c->iotlb_g.ways;
-    for (uint32_t i = 0; i < c->iotlb_g.ways; i++)
+    const uint32_t ways = c->iotlb_g.ways;
+    /* one pass: the (last) entry with the same tag, else the first free way */
+    uint32_t w = ways, free_way = ways;
+    for (uint32_t i = 0; i < ways; i++) {
         if (k[i] == want && e[i].gv == gv && e[i].gscid == gscid && e[i].pscv == pscv &&
             e[i].pscid == pscid)
             w = i;
-    if (w == c->iotlb_g.ways)
-        w = tlb_victim(c, set, &evicted);
+        else if (!k[i] && free_way == ways)
+            free_way = i;
+    }
+    if (w == ways && free_way < ways) {
+        w = free_way;
+    } else if (w == ways) {
+        evicted = true;
+        w = policy_victim(c, &c->iotlb_g, set, c->fifo_next_iotlb,
+                          &c->iotlb_stamp[(size_t)set * ways], sizeof(uint64_t));
+    }
     if (evicted) {
         m->st.iotlb.evictions++;
         if (m->has_obs)

@@ -204,8 +204,12 @@ static bool translate_hit(riommu *m, const riommu_request *req, riommu_response 
         e = me->e; /* what iotlb_find returned, the IOTLB unchanged since */
     } else {
         e = iotlb_find(c, false, 0, true, pscid, req->iova);
-        if (!e)
+        if (!e) {
+            c->miss.gen = c->iotlb_gen;
+            c->miss.vpn = vpn;
+            c->miss.pscid = pscid;
             return false;
+        }
         me->gen = c->iotlb_gen;
         me->vpn = vpn;
         me->pscid = pscid;
