@@ -143,6 +143,7 @@ typedef struct walkc_entry {
 typedef struct tlb_memo {
     uint64_t gen, vpn;
     uint32_t pscid;
+    uint32_t index; /* of e in the IOTLB arrays */
     struct iotlb_entry *e;
 } tlb_memo;
 #define TLB_MEMO 64 /* direct mapped by VPN */
@@ -483,7 +484,20 @@ void debug_complete(riommu *m);
 /* Run internal work that is due at m->now (BUSY completions, commands). */
 void model_run_due(riommu *m);
 /* Cycle of the next pending internal event, or UINT64_MAX. */
-uint64_t model_next_event(const riommu *m);
+static inline uint64_t pending_at(const queue_pending *p, uint64_t t)
+{
+    return p->active && p->done_at < t ? p->done_at : t;
+}
+/* Inline: asked after every translation. */
+static inline uint64_t model_next_event(const riommu *m)
+{
+    uint64_t t = m->cq_sched ? m->cq_next : UINT64_MAX;
+    t = pending_at(&m->ddtp_busy, t);
+    t = pending_at(&m->cq_busy, t);
+    t = pending_at(&m->fq_busy, t);
+    t = pending_at(&m->pq_busy, t);
+    return pending_at(&m->dbg_busy, t);
+}
 /* Would riommu_step(m, 0) do anything? (Nothing due now.) */
 static inline bool model_due_now(const riommu *m)
 {

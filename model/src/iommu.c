@@ -215,21 +215,6 @@ const riommu_config *riommu_get_config(const riommu *m) { return &m->cfg; }
 
 /* ---- clock --------------------------------------------------------------- */
 
-static inline uint64_t pending_at(const queue_pending *p, uint64_t t)
-{
-    return p->active && p->done_at < t ? p->done_at : t;
-}
-
-/* Called after every translation (riommu_step): no array, no loop. */
-uint64_t model_next_event(const riommu *m)
-{
-    uint64_t t = m->cq_sched ? m->cq_next : UINT64_MAX;
-    t = pending_at(&m->ddtp_busy, t);
-    t = pending_at(&m->cq_busy, t);
-    t = pending_at(&m->fq_busy, t);
-    t = pending_at(&m->pq_busy, t);
-    return pending_at(&m->dbg_busy, t);
-}
 
 void model_run_due(riommu *m)
 {

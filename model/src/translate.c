@@ -213,6 +213,7 @@ static bool translate_hit(riommu *m, const riommu_request *req, riommu_response 
         me->gen = c->iotlb_gen;
         me->vpn = vpn;
         me->pscid = pscid;
+        me->index = (uint32_t)(e - c->iotlb);
         me->e = e;
     }
     if (!perm_ok_cached(e, req, false))
@@ -225,7 +226,7 @@ static bool translate_hit(riommu *m, const riommu_request *req, riommu_response 
     m->st.ddtc.hits++;
     m->st.iotlb.lookups++;
     if (c->iotlb_g.policy == RIOMMU_REPL_LRU)
-        c->iotlb_stamp[e - c->iotlb] = ++c->tick;
+        c->iotlb_stamp[me->index] = ++c->tick; /* me holds e by now */
     m->st.iotlb.hits++;
     memset(rsp, 0, sizeof *rsp);
     qos_from(m, dc, rsp);
