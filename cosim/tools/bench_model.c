@@ -283,6 +283,9 @@ typedef struct wl_params {
     uint32_t ndev;    /* devices cycled over (ddtc_miss) */
     bool loose;       /* scaling rows: only check that every operation
                          succeeded (hit rates are what they measure) */
+    uint32_t stride;  /* pages from one translation to the next (0 = 1):
+                         odd, so a power-of-two working set is still
+                         visited page by page once per cycle */
 } wl_params;
 
 typedef struct wl_state {
@@ -400,6 +403,15 @@ static bool wl_translate(wl_state *s, uint64_t n, uint64_t *okc)
                 d = 0;
             if (++pg == npages)
                 pg = 0;
+        }
+    } else if (s->p.stride > 1) {
+        uint32_t stride = s->p.stride % npages;
+        for (uint64_t i = 0; i < n; i++) {
+            q.iova = IOVA_BASE + ((uint64_t)pg << 12);
+            good += riommu_translate(m, &q, &rsp) == RIOMMU_RSP_OK;
+            pg += stride;
+            if (pg >= npages)
+                pg -= npages;
         }
     } else {
         for (uint64_t i = 0; i < n; i++) {
@@ -839,11 +851,15 @@ static int scaling_run_section(const bench_opts *bo, bench_out *o)
     config_figures(o);
     bench_uint(o, "repeat", "timed runs per figure", bo->repeat, NULL);
     /* The IOVA working set past the IOTLB (256 entries) and past the walk
-     * cache's reach (64 level-1 entries of 2 MiB = 32768 pages). */
-    static const uint32_t pages[] = {64, 128, 256, 512, 1024, 4096, 16384, 32768, 65536, 262144};
-    bench_group(o, "pages", "IOVA working set (Sv39, one device, walk cache on)");
+     * cache's reach (64 level-1 entries of 2 MiB = 32768 pages). Pages are
+     * visited 513 apart (mod the working set): each translation in another
+     * 2 MiB region, so the level-1 entries in use are the working set's
+     * 2 MiB regions, all of them, in turn. */
+    static const uint32_t pages[] = {64,   128,   256,   512,   1024,  4096,
+                                     16384, 32768, 65536, 131072, 262144};
+    bench_group(o, "pages", "IOVA working set (Sv39, one device, walk cache on, stride 513)");
     for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
-        wl_params p = {WL_SV39, 0, true, pages[i], 0, true};
+        wl_params p = {WL_SV39, 0, true, pages[i], 0, true, 513};
         snprintf(key, sizeof key, "%u", pages[i]);
         snprintf(title, sizeof title, "%u pages", pages[i]);
         if (!scaling_row(o, &p, bo, secs, key, title))
@@ -854,7 +870,7 @@ static int scaling_run_section(const bench_opts *bo, bench_out *o)
     static const uint32_t devs[] = {16, 32, 64, 128, 256, 1024, 4096};
     bench_group(o, "devices", "devices (3-level DDT, IOTLB hits)");
     for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++) {
-        wl_params p = {WL_DDTC, 0, true, HOT_PAGES, devs[i], true};
+        wl_params p = {WL_DDTC, 0, true, HOT_PAGES, devs[i], true, 1};
         snprintf(key, sizeof key, "%u", devs[i]);
         snprintf(title, sizeof title, "%u devices", devs[i]);
         if (!scaling_row(o, &p, bo, secs, key, title))
@@ -866,7 +882,7 @@ static int scaling_run_section(const bench_opts *bo, bench_out *o)
     bench_group(o, "walks", "cost per walk (4096 pages: every translation walks)");
     for (int k = 0; k < 3; k++)
         for (int wc = 0; wc < 2; wc++) {
-            wl_params p = {(wl_kind)(WL_SV39 + k), 0, wc == 1, MISS_PAGES, 0, false};
+            wl_params p = {(wl_kind)(WL_SV39 + k), 0, wc == 1, MISS_PAGES, 0, false, 1};
             snprintf(key, sizeof key, "%s_%s", mname[k], wc ? "walkc" : "full");
             snprintf(title, sizeof title, "Sv%d, %s", 39 + 9 * k,
                      wc ? "walk cache on (level-1 hits)" : "walk cache off (full walk)");

@@ -146,7 +146,7 @@ typedef struct tlb_memo {
     uint32_t index; /* of e in the IOTLB arrays */
     struct iotlb_entry *e;
 } tlb_memo;
-#define TLB_MEMO 64 /* direct mapped by VPN */
+#define TLB_MEMO 256 /* direct mapped by VPN; as many as the default IOTLB holds */
 
 typedef struct riommu_ioatc {
     cache_geom ddtc_g, iotlb_g, walkc_g;
