@@ -341,6 +341,22 @@ void ioatc_flush_all(riommu *m);
 bool ddtc_lookup(riommu *m, uint32_t device_id, riommu_dc *dc);
 void ddtc_fill(riommu *m, uint32_t device_id, const riommu_dc *dc);
 void ddtc_inval(riommu *m, bool dv, uint32_t device_id);
+/* The DDTC entry holding device_id, or NULL: the last hit or fill first,
+ * else the set. Looks only (ddtc_lookup counts and updates LRU state). */
+static inline ddtc_entry *ddtc_find(const riommu_ioatc *c, uint32_t device_id)
+{
+    ddtc_entry *e = c->ddtc_last;
+    if (e && e->valid && e->device_id == device_id)
+        return e;
+    if (!c->ddtc)
+        return NULL;
+    e = &c->ddtc[(size_t)(device_id & (c->ddtc_g.sets - 1)) * c->ddtc_g.ways];
+    for (uint32_t w = 0; w < c->ddtc_g.ways; w++)
+        if (e[w].valid && e[w].device_id == device_id)
+            return &e[w];
+    return NULL;
+}
+
 /* IOTLB internals, inline for the hit path (translate.c): the address bits
  * of each size class (12, 16, 21, 22, 30, 39, 48), the set of an IOVA, the
  * key of a valid entry, the tag match of the table "Identifiers used to tag

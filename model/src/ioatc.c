@@ -173,17 +173,7 @@ bool ddtc_lookup(riommu *m, uint32_t device_id, riommu_dc *dc)
     if (!c->ddtc)
         return false;
     m->st.ddtc.lookups++;
-    ddtc_entry *hit = c->ddtc_last;
-    if (!(hit && hit->valid && hit->device_id == device_id)) {
-        uint32_t set = device_id & (c->ddtc_g.sets - 1);
-        ddtc_entry *e = &c->ddtc[(size_t)set * c->ddtc_g.ways];
-        hit = NULL;
-        for (uint32_t w = 0; w < c->ddtc_g.ways; w++)
-            if (e[w].valid && e[w].device_id == device_id) {
-                hit = &e[w];
-                break;
-            }
-    }
+    ddtc_entry *hit = ddtc_find(c, device_id);
     if (hit) {
         if (c->ddtc_g.policy == RIOMMU_REPL_LRU)
             hit->stamp = ++c->tick;

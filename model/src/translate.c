@@ -168,7 +168,7 @@ static void account(riommu *m, riommu_response *rsp, uint32_t cycles)
 
 /*
  * The IOTLB-hit path: an untranslated request without a process_id, from
- * the device whose context the DDTC hit or filled last, with a first stage
+ * a device whose context the DDTC holds, with a first stage
  * Sv39/48/57 and an IOTLB entry that grants the access. For that case it
  * does exactly what translate_process does -- the same response, statistics,
  * replacement state and latency -- in fewer steps (no context copy, no
@@ -189,8 +189,8 @@ static bool translate_hit(riommu *m, const riommu_request *req, riommu_response 
         (mode != RIOMMU_DDTP_MODE_3LVL && !ddt_device_id_fits(m, req->device_id)))
         return false;
     riommu_ioatc *c = &m->c;
-    ddtc_entry *d = c->ddtc_last;
-    if (!d || !d->valid || d->device_id != req->device_id || !c->iotlb)
+    ddtc_entry *d = ddtc_find(c, req->device_id);
+    if (!d || !c->iotlb)
         return false;
     const riommu_dc *dc = &d->dc;
     if ((dc->tc & RIOMMU_DC_TC_PDTV) ||
@@ -219,6 +219,7 @@ static bool translate_hit(riommu *m, const riommu_request *req, riommu_response 
     if (!perm_ok_cached(e, req, false))
         return false;
     /* Complete it as translate_process would: ddtc_lookup, iotlb_lookup. */
+    c->ddtc_last = d;
     m->st.translations++;
     m->st.ddtc.lookups++;
     if (c->ddtc_g.policy == RIOMMU_REPL_LRU)
