@@ -225,6 +225,12 @@ static inline uint64_t reg_get(const riommu *m, uint32_t off)
     int16_t s = m->slot[off / 4];
     return s < 0 ? 0 : m->regs[s].val;
 }
+static inline void reg_set(riommu *m, uint32_t off, uint64_t val)
+{
+    int16_t s = m->slot[off / 4];
+    if (s >= 0)
+        m->regs[s].val = val;
+}
 
 static inline uint64_t cap(const riommu *m) { return m->cfg.capabilities; }
 static inline bool cap_has(const riommu *m, uint64_t bit)
@@ -241,7 +247,8 @@ static inline unsigned cap_pas(const riommu *m)
  * reg_get is inline (below struct riommu): the translation path reads ddtp
  * and fctl on every request. */
 static inline uint64_t reg_get(const riommu *m, uint32_t off);
-void reg_set(riommu *m, uint32_t off, uint64_t val); /* raw, no side effects */
+static inline void reg_set(riommu *m, uint32_t off, uint64_t val); /* raw, no side
+                                                                      effects */
 void regs_init(riommu *m);   /* build the table for the configuration */
 void regs_reset(riommu *m);  /* reset values */
 /* A queue CSR's BUSY window ended (or none was configured): ON follows EN. */
@@ -514,10 +521,17 @@ static inline uint64_t model_next_event(const riommu *m)
     t = pending_at(&m->pq_busy, t);
     return pending_at(&m->dbg_busy, t);
 }
+/* Is any internal event pending at all? (The usual answer is no, and it
+ * is cheaper to give than the time of the next one.) */
+static inline bool model_any_pending(const riommu *m)
+{
+    return (m->ddtp_busy.active | m->cq_busy.active | m->fq_busy.active | m->pq_busy.active |
+            m->dbg_busy.active | m->cq_sched) != 0;
+}
 /* Would riommu_step(m, 0) do anything? (Nothing due now.) */
 static inline bool model_due_now(const riommu *m)
 {
-    return model_next_event(m) <= m->now;
+    return model_any_pending(m) && model_next_event(m) <= m->now;
 }
 
 #define OBS(m, hook, ...)                                                      \

@@ -248,7 +248,7 @@ static void advance_to(riommu *m, uint64_t t)
 void riommu_step(riommu *m, uint64_t cycles)
 {
     uint64_t end = cycles > UINT64_MAX - m->now ? UINT64_MAX : m->now + cycles;
-    for (;;) {
+    while (model_any_pending(m)) {
         uint64_t t = model_next_event(m);
         if (t > end)
             break;

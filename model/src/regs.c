@@ -24,13 +24,6 @@ static const reg *reg_at_c(const riommu *m, uint32_t off)
     return s < 0 ? NULL : &m->regs[s];
 }
 
-void reg_set(riommu *m, uint32_t off, uint64_t val)
-{
-    reg *r = reg_at(m, off);
-    if (r)
-        r->val = val;
-}
-
 /* Mask of PPN bits (in a register with PPN at 53:10) below 2^PAS. */
 static uint64_t ppn_mask_pas(const riommu *m)
 {
