@@ -161,9 +161,10 @@ static void account(riommu *m, riommu_response *rsp, uint32_t cycles)
     if (rsp->status == RIOMMU_RSP_OK)
         m->st.translations_ok++;
     m->st.translate_cycles += cycles;
-    /* bucket: the smallest b (at most 15) with 2^b >= cycles */
-    unsigned b = cycles <= 1 ? 0 : 32u - (unsigned)__builtin_clz(cycles - 1u);
-    m->st.latency_hist[b < 15 ? b : 15]++;
+    unsigned b = 0; /* the smallest b (at most 15) with 2^b >= cycles */
+    while (b < 15 && (1u << b) < cycles)
+        b++;
+    m->st.latency_hist[b]++;
 }
 
 /*
