@@ -34,6 +34,15 @@
  *               IOTLB was full when the first batch started (checked:
  *               commands executed == commands issued, none illegal).
  *
+ * The cycles over pages and devices go on from run to run (a restart at
+ * page 0 would hit what the last run left in the IOTLB).
+ *
+ * SCALING (--scaling, only when asked for): the same workloads, checked
+ * only for success, as the working set grows: pages past the IOTLB and the
+ * walk cache's reach (visited 513 apart, so each translation is in another
+ * 2 MiB region), devices past the DDTC, and each mode's walk with the walk
+ * cache off and on. The tables of docs/timing.md "Measured scaling".
+ *
  * THE MODES. "functional" and "timed" differ only in mode_config() below:
  * until riommu_timing_config has its functional/timed switch (issue 7, the
  * timing layer), functional is the default configuration with every
