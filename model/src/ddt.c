@@ -207,14 +207,11 @@ static uint16_t mem_cause(riommu_mem_status s)
                                            : RIOMMU_CAUSE_DDT_LOAD_FAULT;
 }
 
-dc_lookup ddt_locate(riommu *m, uint32_t device_id, riommu_dc *dc)
+/* The DDT walk of ddt_locate; its memory accesses are charged at the
+ * timing cursor (the caller holds a walker slot). */
+static dc_lookup ddt_walk(riommu *m, uint32_t device_id, riommu_dc *dc)
 {
-    dc_lookup r = {0, 0, false};
-    r.cycles += m->c.ddtc_g.lat;
-    if (ddtc_lookup(m, device_id, dc)) {
-        r.from_cache = true;
-        return r;
-    }
+    dc_lookup r = {0, false};
     m->st.ddt_walks++;
     uint64_t ddtp = reg_get(m, RIOMMU_REG_DDTP);
     unsigned mode = (unsigned)(ddtp & RIOMMU_DDTP_MODE);
@@ -226,7 +223,7 @@ dc_lookup ddt_locate(riommu *m, uint32_t device_id, riommu_dc *dc)
     for (int i = (int)levels - 1; i > 0; i--) {
         uint64_t ddte;
         riommu_mem_status s = mem_load64(m, a + ddi[i] * 8ull, be, RIOMMU_ACC_DDT, &ddte);
-        r.cycles += m->cfg.timing.mem_lat;
+        tm_mem(m);
         if (s != RIOMMU_MEM_OK) {
             r.cause = mem_cause(s);
             return r;
@@ -247,12 +244,12 @@ dc_lookup ddt_locate(riommu *m, uint32_t device_id, riommu_dc *dc)
     for (unsigned w = 0; w < sz / 8; w++) {
         riommu_mem_status s = mem_load64(m, base + 8ull * w, be, RIOMMU_ACC_DDT, &words[w]);
         if (s != RIOMMU_MEM_OK) {
-            r.cycles += m->cfg.timing.mem_lat;
+            tm_mem(m); /* the device context is one access */
             r.cause = mem_cause(s);
             return r;
         }
     }
-    r.cycles += m->cfg.timing.mem_lat;
+    tm_mem(m);
     memset(dc, 0, sizeof *dc);
     dc->tc = words[0];
     dc->iohgatp = words[1];
@@ -269,5 +266,18 @@ dc_lookup ddt_locate(riommu *m, uint32_t device_id, riommu_dc *dc)
     r.cause = ddt_dc_check(m, dc);
     if (r.cause == 0)
         ddtc_fill(m, device_id, dc);
+    return r;
+}
+
+dc_lookup ddt_locate(riommu *m, uint32_t device_id, riommu_dc *dc)
+{
+    tm_cache(m, RIOMMU_CACHE_DDTC);
+    if (ddtc_lookup(m, device_id, dc)) {
+        dc_lookup r = {0, true};
+        return r;
+    }
+    unsigned slot = tm_walk_begin(m);
+    dc_lookup r = ddt_walk(m, device_id, dc);
+    tm_walk_end(m, slot);
     return r;
 }

@@ -5,6 +5,11 @@
  * Hot path: an IOTLB hit on an untranslated request costs one DDTC lookup,
  * one IOTLB lookup and the permission check, allocates nothing and takes no
  * lock.
+ *
+ * Timing (docs/timing.md): the translation takes a translation slot on
+ * arrival (tm_xlate_begin) and frees it at completion (tm_xlate_end); the
+ * DDTC, IOTLB and walk-cache lookups, walks and memory accesses in between
+ * are charged where they happen (here, ddt.c, walk.c).
  */
 #include "internal.h"
 
@@ -146,7 +151,8 @@ static void fill_from_pte(riommu_response *rsp, uint64_t pte, uint64_t pa, uint6
 void translate_process(riommu *m, const riommu_request *req, riommu_response *rsp)
 {
     memset(rsp, 0, sizeof *rsp);
-    uint32_t cycles = m->cfg.timing.xlate_lat;
+    if (m->tm.on)
+        tm_xlate_begin(m);
     unsigned mode = (unsigned)(reg_get(m, RIOMMU_REG_DDTP) & RIOMMU_DDTP_MODE);
     bool untranslated = req->kind == RIOMMU_REQ_UNTRANSLATED;
     hpm_ids ids = {req->device_id, req->process_id, req->pv, false, false, 0, 0};
@@ -182,7 +188,6 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
     /* 6. Locate the device context. */
     riommu_dc dc;
     dc_lookup dl = ddt_locate(m, req->device_id, &dc);
-    cycles += dl.cycles;
     if (!dl.from_cache && cap_has(m, RIOMMU_CAP_HPM))
         hpm_count(m, HPM_EV_DDT_WALK, &ids);
     if (dl.cause) {
@@ -238,7 +243,7 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
     /* 17. First-stage translation, through the IOTLB. */
     {
         bool sxl = dc.tc & RIOMMU_DC_TC_SXL;
-        cycles += m->c.iotlb_g.lat;
+        tm_cache(m, RIOMMU_CACHE_IOTLB);
         iotlb_entry *e = iotlb_lookup(m, false, 0, true, pscid, req->iova);
         if (e && perm_ok_cached(e, req, sum)) {
             fill_from_pte(rsp, e->pte, e->pbase | (req->iova & (e->size - 1)), e->size,
@@ -268,7 +273,6 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
         wp.use_walkc = true;
         walk_result wr;
         walk_translate(m, &wp, req->iova, &wr);
-        cycles += wr.cycles;
         if (wr.cause) {
             fail(m, req, rsp, wr.cause, dtf, 0);
             goto out;
@@ -285,7 +289,8 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
         iotlb_fill(m, &ne);
         fill_from_pte(rsp, wr.pte, wr.pa, wr.size, wr.global);
     }
-out:
+out:;
+    uint32_t cycles = m->tm.on ? tm_xlate_end(m) : 0;
     rsp->cycles = cycles;
     if (rsp->status == RIOMMU_RSP_OK)
         m->st.translations_ok++;
@@ -350,8 +355,9 @@ riommu_rsp_status riommu_dma(riommu *m, const riommu_request *req, void *buf,
             req->access == RIOMMU_WRITE
                 ? mem_write_raw(m, r.pa, p, (size_t)chunk, RIOMMU_ACC_DMA_DATA)
                 : mem_read_raw(m, r.pa, p, (size_t)chunk, RIOMMU_ACC_DMA_DATA);
-        total += m->cfg.timing.mem_lat;
-        riommu_step(m, r.cycles + m->cfg.timing.mem_lat);
+        uint32_t data = m->tm.on ? m->cfg.timing.mem_lat : 0;
+        total += data;
+        riommu_step(m, r.cycles + data);
         if (s != RIOMMU_MEM_OK) {
             *rsp = r;
             rsp->status = RIOMMU_RSP_FAULT;
@@ -370,5 +376,77 @@ riommu_rsp_status riommu_dma(riommu *m, const riommu_request *req, void *buf,
     }
     *rsp = first;
     rsp->cycles = total;
+    return rsp->status;
+}
+
+riommu_rsp_status riommu_issue_translate(riommu *m, const riommu_request *req,
+                                         riommu_response *rsp)
+{
+    if (!request_ok(req)) {
+        memset(rsp, 0, sizeof *rsp);
+        rsp->status = RIOMMU_RSP_BAD_REQUEST;
+        return rsp->status;
+    }
+    translate_process(m, req, rsp);
+    return rsp->status;
+}
+
+riommu_rsp_status riommu_issue_dma(riommu *m, const riommu_request *req, void *buf,
+                                   riommu_response *rsp)
+{
+    if (!request_ok(req) || !buf || req->kind == RIOMMU_REQ_ATS) {
+        memset(rsp, 0, sizeof *rsp);
+        rsp->status = RIOMMU_RSP_BAD_REQUEST;
+        return rsp->status;
+    }
+    uint8_t *p = buf;
+    uint64_t iova = req->iova;
+    uint64_t left = req->len;
+    uint32_t data = m->tm.on ? m->cfg.timing.mem_lat : 0;
+    uint64_t last = 0; /* latest data completion, relative to now */
+    bool have_first = false;
+    riommu_response first;
+    memset(&first, 0, sizeof first);
+    while (left) {
+        uint64_t chunk = 4096 - (iova & 4095);
+        if (chunk > left)
+            chunk = left;
+        riommu_request pr = *req;
+        pr.iova = iova;
+        pr.len = (uint32_t)chunk;
+        riommu_response r;
+        translate_process(m, &pr, &r); /* every page arrives now */
+        uint64_t done = r.cycles;
+        riommu_mem_status s = RIOMMU_MEM_OK;
+        if (r.status == RIOMMU_RSP_OK) {
+            s = req->access == RIOMMU_WRITE
+                    ? mem_write_raw(m, r.pa, p, (size_t)chunk, RIOMMU_ACC_DMA_DATA)
+                    : mem_read_raw(m, r.pa, p, (size_t)chunk, RIOMMU_ACC_DMA_DATA);
+            done += data;
+        }
+        if (done > last)
+            last = done;
+        if (r.status != RIOMMU_RSP_OK || s != RIOMMU_MEM_OK) {
+            *rsp = r;
+            if (r.status == RIOMMU_RSP_OK) {
+                rsp->status = RIOMMU_RSP_FAULT;
+                rsp->cause = walk_access_fault_cause(req->access);
+                rsp->recorded = false;
+            }
+            break;
+        }
+        if (!have_first) {
+            first = r;
+            have_first = true;
+        }
+        p += chunk;
+        iova += chunk;
+        left -= chunk;
+    }
+    if (!left)
+        *rsp = first;
+    rsp->cycles = last > UINT32_MAX ? UINT32_MAX : (uint32_t)last;
+    if (m->tm.on && m->now + last > m->tm.data_until)
+        m->tm.data_until = m->now + last;
     return rsp->status;
 }
