@@ -102,8 +102,9 @@ void tm_xlate_begin(riommu *m)
     uint64_t busy = 0;
     for (unsigned i = 0; i < tm->nxlate; i++)
         busy += tm->xlate[i] > now;
-    if (busy + 1 > m->st.xlate_max_inflight)
-        m->st.xlate_max_inflight = busy + 1;
+    uint64_t held = busy < tm->nxlate ? busy + 1 : tm->nxlate;
+    if (held > m->st.xlate_max_inflight)
+        m->st.xlate_max_inflight = held;
     uint64_t start = tm->xlate[k] > now ? tm->xlate[k] : now;
     m->st.xlate_wait_cycles += start - now;
     tm->xslot = k;

@@ -479,7 +479,7 @@ typedef struct riommu_stats {
     uint64_t cmd_busy_cycles;       /* fetch + execution cycles of commands */
     uint64_t inval_cycles;          /* of which invalidation scans */
     uint64_t fence_wait_cycles;     /* IOFENCE.C waiting for translations in flight */
-    uint64_t xlate_max_inflight;    /* most translations in flight at one arrival */
+    uint64_t xlate_max_inflight;    /* most translation slots in use at once */
 } riommu_stats;
 
 /* Copy the statistics. */
