@@ -155,6 +155,7 @@ typedef struct tm_iv {
 } tm_iv;
 typedef struct tm_port {
     uint32_t n;
+    uint32_t epoch;     /* != riommu_timing.epoch: the port is empty */
     tm_iv iv[TM_PORT_CAP];
 } tm_port;
 typedef struct tm_pool {
@@ -170,7 +171,10 @@ typedef struct riommu_timing {
     uint64_t *ptw;      /* busy-until per walker slot (held for a whole walk) */
     unsigned xslot;     /* translation slot of the translation being costed */
     uint64_t arrival;   /* its arrival cycle */
-    uint64_t data_until; /* last cycle of DMA data issued by riommu_issue_dma */
+    uint64_t horizon;   /* end of the latest reservation of any pool: at or
+                           before m->now, every slot is free */
+    uint32_t epoch;     /* bumped when a translation finds everything free */
+    bool quiet;         /* the translation being costed found everything free */
     tm_pool cache[4];  /* by riommu_cache_id */
 } riommu_timing;
 
@@ -436,13 +440,30 @@ unsigned tm_walk_begin(riommu *m);
 void tm_walk_end(riommu *m, unsigned slot); /* held until the cursor */
 /* Latest completion of a translation in flight (<= m->now: none). */
 uint64_t tm_inflight_until(const riommu *m);
-/* Earliest completion after m->now of issued work, or UINT64_MAX. */
-uint64_t tm_next_done(const riommu *m);
+/* Is reserved work (translations, DMA data, scans) still running? Its end
+ * needs no event: nothing happens then, but riommu_settle waits for it. */
+static inline bool tm_busy(const riommu *m)
+{
+    return m->tm.on && m->tm.horizon > m->now;
+}
 
 static inline void tm_cache(riommu *m, riommu_cache_id id)
 {
-    if (m->tm.on && m->tm.cache[id].slots)
-        tm_cache_slow(m, id, 1);
+    riommu_timing *tm = &m->tm;
+    if (!tm->on || !tm->cache[id].slots)
+        return;
+    tm_port *p = &tm->cache[id].port[0];
+    if (tm->quiet && p->epoch != tm->epoch) {
+        /* Alone, first use of this cache: its first port is free now (what
+         * tm_cache_slow would find). The translation's end covers horizon. */
+        p->epoch = tm->epoch;
+        p->n = 1;
+        p->iv[0].start = tm->t;
+        tm->t += tm->cache[id].lat;
+        p->iv[0].end = tm->t;
+        return;
+    }
+    tm_cache_slow(m, id, 1);
 }
 /* One implicit memory access at the cursor. */
 static inline void tm_mem(riommu *m)

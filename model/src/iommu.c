@@ -268,8 +268,7 @@ uint64_t model_next_event(const riommu *m)
             t = p[i]->done_at;
     if (m->cq_sched && m->cq_next < t)
         t = m->cq_next;
-    uint64_t d = tm_next_done(m);
-    return d < t ? d : t;
+    return t;
 }
 
 void model_run_due(riommu *m)
@@ -288,7 +287,6 @@ void model_run_due(riommu *m)
         debug_complete(m);
     if (m->cq_sched && m->cq_next <= m->now)
         cmdq_run_due(m);
-    /* Translations that complete now need no work: they only end. */
 }
 
 static void advance_to(riommu *m, uint64_t t)
@@ -315,10 +313,10 @@ void riommu_step(riommu *m, uint64_t cycles)
 uint64_t riommu_settle(riommu *m)
 {
     uint64_t start = m->now;
-    /* Every iteration completes a BUSY window, a command fetch or execution
-     * (two per command with timing), or ends translations in flight; the
-     * command ring holds at most mask + 1 commands before cqh meets cqt. */
-    uint64_t guard = 2 * ((uint64_t)queue_mask(m, RIOMMU_REG_CQB) + 1) + m->tm.nxlate + 16;
+    /* Every iteration completes a BUSY window or a command fetch or
+     * execution (two per command with timing); the command ring holds at
+     * most mask + 1 commands before cqh meets cqt. */
+    uint64_t guard = 2 * ((uint64_t)queue_mask(m, RIOMMU_REG_CQB) + 1) + 16;
     for (uint64_t n = 0; n < guard; n++) {
         uint64_t t = model_next_event(m);
         if (t == UINT64_MAX)
@@ -326,10 +324,16 @@ uint64_t riommu_settle(riommu *m)
         advance_to(m, t);
         model_run_due(m);
     }
+    /* Translations, DMA data and scans in flight end without any work. */
+    if (tm_busy(m))
+        advance_to(m, m->tm.horizon);
     return m->now - start;
 }
 
-bool riommu_idle(const riommu *m) { return model_next_event(m) == UINT64_MAX; }
+bool riommu_idle(const riommu *m)
+{
+    return model_next_event(m) == UINT64_MAX && !tm_busy(m);
+}
 
 uint64_t riommu_now(const riommu *m) { return m->now; }
 

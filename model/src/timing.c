@@ -80,7 +80,14 @@ void timing_reset(riommu *m)
     for (unsigned i = 0; i < 4; i++)
         if (tm->cache[i].port)
             memset(tm->cache[i].port, 0, tm->cache[i].slots * sizeof(tm_port));
-    tm->data_until = 0;
+    tm->horizon = 0;
+    tm->epoch++;
+}
+
+static inline void horizon(riommu_timing *tm, uint64_t t)
+{
+    if (t > tm->horizon)
+        tm->horizon = t;
 }
 
 /* ---- held pools ------------------------------------------------------------ */
@@ -98,6 +105,20 @@ void tm_xlate_begin(riommu *m)
 {
     riommu_timing *tm = &m->tm;
     uint64_t now = m->now;
+    tm->arrival = now;
+    if (tm->horizon <= now) {
+        /* Every slot and port is free (the common case of a device that
+         * waits for each answer): forget old reservations at once. */
+        tm->quiet = true;
+        tm->epoch++;
+        tm->xslot = 0;
+        tm->xlate[0] = UINT64_MAX;
+        if (m->st.xlate_max_inflight == 0)
+            m->st.xlate_max_inflight = 1;
+        tm->t = now + m->cfg.timing.xlate_lat;
+        return;
+    }
+    tm->quiet = false;
     unsigned k = first_free(tm->xlate, tm->nxlate);
     uint64_t busy = 0;
     for (unsigned i = 0; i < tm->nxlate; i++)
@@ -108,7 +129,6 @@ void tm_xlate_begin(riommu *m)
     uint64_t start = tm->xlate[k] > now ? tm->xlate[k] : now;
     m->st.xlate_wait_cycles += start - now;
     tm->xslot = k;
-    tm->arrival = now;
     /* Held from now on; the completion is written by tm_xlate_end. */
     tm->xlate[k] = UINT64_MAX;
     tm->t = start + m->cfg.timing.xlate_lat;
@@ -118,6 +138,7 @@ uint32_t tm_xlate_end(riommu *m)
 {
     riommu_timing *tm = &m->tm;
     tm->xlate[tm->xslot] = tm->t;
+    horizon(tm, tm->t);
     uint64_t lat = tm->t - tm->arrival;
     return lat > UINT32_MAX ? UINT32_MAX : (uint32_t)lat;
 }
@@ -127,12 +148,18 @@ unsigned tm_walk_begin(riommu *m)
     riommu_timing *tm = &m->tm;
     if (!tm->on)
         return 0;
+    m->st.ptw_walks++;
+    if (tm->quiet) {
+        /* Nothing else in flight: this translation's own walks follow one
+         * another, so slot 0 is free. */
+        tm->ptw[0] = UINT64_MAX;
+        return 0;
+    }
     unsigned k = first_free(tm->ptw, tm->nptw);
     if (tm->ptw[k] > tm->t) {
         m->st.ptw_wait_cycles += tm->ptw[k] - tm->t;
         tm->t = tm->ptw[k];
     }
-    m->st.ptw_walks++;
     tm->ptw[k] = UINT64_MAX;
     return k;
 }
@@ -226,7 +253,12 @@ void tm_cache_slow(riommu *m, riommu_cache_id id, uint64_t n)
     unsigned bi = 0;
     for (unsigned i = 0; i < k->slots; i++) {
         tm_port *p = &k->port[i];
-        port_prune(p, m->now);
+        if (p->epoch != tm->epoch) {
+            p->epoch = tm->epoch;
+            p->n = 0;
+        } else {
+            port_prune(p, m->now);
+        }
         if (p->n == TM_PORT_CAP)
             port_compact(p);
         uint64_t s = port_fit(p, t, len);
@@ -240,6 +272,7 @@ void tm_cache_slow(riommu *m, riommu_cache_id id, uint64_t n)
     port_insert(&k->port[bi], best, best + len);
     m->st.cache_wait_cycles += best - t;
     tm->t = best + len;
+    horizon(tm, tm->t);
 }
 
 /* ---- what is in flight ------------------------------------------------------- */
@@ -251,20 +284,6 @@ uint64_t tm_inflight_until(const riommu *m)
     for (unsigned i = 0; i < tm->nxlate; i++)
         if (tm->xlate[i] > t)
             t = tm->xlate[i];
-    return t;
-}
-
-uint64_t tm_next_done(const riommu *m)
-{
-    const riommu_timing *tm = &m->tm;
-    uint64_t t = UINT64_MAX;
-    if (!tm->on)
-        return t;
-    for (unsigned i = 0; i < tm->nxlate; i++)
-        if (tm->xlate[i] > m->now && tm->xlate[i] < t)
-            t = tm->xlate[i];
-    if (tm->data_until > m->now && tm->data_until < t)
-        t = tm->data_until;
     return t;
 }
 

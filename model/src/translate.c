@@ -446,7 +446,7 @@ riommu_rsp_status riommu_issue_dma(riommu *m, const riommu_request *req, void *b
     if (!left)
         *rsp = first;
     rsp->cycles = last > UINT32_MAX ? UINT32_MAX : (uint32_t)last;
-    if (m->tm.on && m->now + last > m->tm.data_until)
-        m->tm.data_until = m->now + last;
+    if (m->tm.on && m->now + last > m->tm.horizon)
+        m->tm.horizon = m->now + last; /* settle waits for the data */
     return rsp->status;
 }
