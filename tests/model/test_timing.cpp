@@ -419,6 +419,132 @@ TEST_F(TimingEquivalence, Stepping_CycleByCycleEqualsTransactionByTransaction) {
     EXPECT_EQ(a.cmds.size(), 4u);
 }
 
+// docs/timing.md "Stepping": the same, for random workloads (issued and
+// blocking translations, hits, misses and faults, DMA bursts, invalidations
+// and fences at random cycles, tight slot counts).
+TEST_F(TimingEquivalence, Stepping_RandomWorkloadsAgree) {
+    uint64_t waits[4] = {0, 0, 0, 0}; // xlate, ptw, cache, fence
+    for (uint32_t seed = 1; seed <= 12; seed++) {
+        SCOPED_TRACE(seed);
+        riommu_destroy(m);
+        m = nullptr;
+        mem = Memory();
+        riommu_config_default(&cfg);
+        uint32_t x = seed * 2654435761u;
+        auto rnd = [&x](uint32_t n) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            return x % n;
+        };
+        cfg.timing.ptw_slots = 1 + rnd(3);
+        cfg.timing.xlate_slots = 1 + rnd(4);
+        cfg.iotlb.entries = 16;
+        cfg.iotlb.assoc = 4;
+        cfg.iotlb.slots = 1 + rnd(2);
+        cfg.iotlb.lat = 1 + rnd(3);
+        cfg.timing.mem_lat = 5 + rnd(30);
+        ASSERT_NO_FATAL_FAILURE(Bringup(SV48, 32));
+        // The workload, drawn once: (cycle offset, kind, argument).
+        std::vector<std::tuple<uint64_t, unsigned, uint64_t>> w;
+        uint64_t at = 0;
+        for (unsigned i = 0; i < 60; i++) {
+            at += rnd(4) == 0 ? rnd(200) : rnd(3);
+            w.push_back({at, rnd(10), rnd(40)});
+        }
+        Memory start = mem;
+        std::vector<Trace> runs;
+        for (bool by_cycle : {true, false}) {
+            riommu_destroy(m);
+            m = nullptr;
+            mem = start;
+            ASSERT_NO_FATAL_FAILURE(Create());
+            wr64(RIOMMU_REG_CQB, ((cq_base >> 12) << 10) | 5);
+            wr32(RIOMMU_REG_CQCSR, RIOMMU_CQCSR_CQEN);
+            wr64(RIOMMU_REG_FQB, ((fq_base >> 12) << 10) | 5);
+            wr32(RIOMMU_REG_FQCSR, RIOMMU_FQCSR_FQEN);
+            wr64(RIOMMU_REG_DDTP, ((ddt_root >> 12) << 10) | RIOMMU_DDTP_MODE_3LVL);
+            settle();
+            trace = Trace();
+            riommu_observer o{};
+            o.ctx = this;
+            o.command = on_command;
+            riommu_set_observer(m, &o);
+            t0 = riommu_now(m);
+            for (auto &[off, kind, arg] : w) {
+                uint64_t target = t0 + off;
+                if (by_cycle)
+                    while (riommu_now(m) < target)
+                        riommu_step(m, 1);
+                else if (riommu_now(m) < target)
+                    riommu_step(m, target - riommu_now(m));
+                uint64_t iova = 0x10000 + 0x1000 * arg; // 32 mapped, 8 not
+                riommu_request r = req(iova);
+                riommu_response rsp{};
+                uint8_t buf[8192];
+                switch (kind) {
+                case 0: case 1: case 2: case 3:
+                    riommu_issue_translate(m, &r, &rsp);
+                    break;
+                case 4:
+                    riommu_translate(m, &r, &rsp);
+                    break;
+                case 5:
+                    r.len = 4096 + 8;
+                    riommu_issue_dma(m, &r, buf, &rsp);
+                    break;
+                case 6:
+                    submit(iotinval_vma(false, 0, true, 7, arg & 1, iova));
+                    break;
+                case 7:
+                    submit(iodir_inval_ddt(arg & 1, 1));
+                    break;
+                default:
+                    submit(iofence(true, true, true, FLAG, (uint32_t)arg));
+                    break;
+                }
+                if (kind <= 5)
+                    trace.rsps.push_back({rsp.status, rsp.pa, rsp.cycles});
+                uint32_t h = rd32(RIOMMU_REG_FQH), t = rd32(RIOMMU_REG_FQT);
+                if (h != t)
+                    wr32(RIOMMU_REG_FQH, t); // keep the fault queue from filling
+            }
+            if (by_cycle)
+                while (!riommu_idle(m))
+                    riommu_step(m, 1);
+            else
+                settle();
+            trace.end = riommu_now(m) - t0;
+            for (uint32_t off : {RIOMMU_REG_CQH, RIOMMU_REG_FQT, RIOMMU_REG_IPSR})
+                trace.regs.push_back(riommu_peek_reg(m, off));
+            trace.fence_bytes = {(uint8_t)mem.r32(FLAG)};
+            trace.st = stats();
+            riommu_set_observer(m, nullptr);
+            runs.push_back(trace);
+        }
+        const Trace &a = runs[0], &b = runs[1];
+        EXPECT_EQ(a.rsps, b.rsps);
+        EXPECT_EQ(a.cmds, b.cmds);
+        EXPECT_EQ(a.end, b.end);
+        EXPECT_EQ(a.regs, b.regs);
+        EXPECT_EQ(a.fence_bytes, b.fence_bytes);
+        EXPECT_EQ(a.st.translate_cycles, b.st.translate_cycles);
+        EXPECT_EQ(a.st.xlate_wait_cycles, b.st.xlate_wait_cycles);
+        EXPECT_EQ(a.st.ptw_wait_cycles, b.st.ptw_wait_cycles);
+        EXPECT_EQ(a.st.cache_wait_cycles, b.st.cache_wait_cycles);
+        EXPECT_EQ(a.st.fence_wait_cycles, b.st.fence_wait_cycles);
+        EXPECT_EQ(a.st.cmd_busy_cycles, b.st.cmd_busy_cycles);
+        EXPECT_EQ(a.st.iotlb.hits, b.st.iotlb.hits);
+        EXPECT_EQ(a.st.fault_records_written, b.st.fault_records_written);
+        waits[0] += a.st.xlate_wait_cycles;
+        waits[1] += a.st.ptw_wait_cycles;
+        waits[2] += a.st.cache_wait_cycles;
+        waits[3] += a.st.fence_wait_cycles;
+    }
+    for (uint64_t w : waits)
+        EXPECT_GT(w, 0u) << "the workloads contend for every kind of slot and fence";
+}
+
 // docs/timing.md "Functional mode": timing.enable=false gives 0-cycle
 // responses, no slot statistics, and the same functional results.
 TEST_F(TimingTest, FunctionalMode_ZeroLatencySameResults) {
