@@ -24,6 +24,13 @@
  *     msi_cfg_tbl, wired and message interrupts.
  *   - HPM (iohpmcycles, event counters with ID filters), the debug
  *     translation-request interface, QoS IDs (iommu_qosid, DC.ta RCID/MCID).
+ *   - Cycle-approximate timing (docs/timing.md): translation, walker and
+ *     per-cache lookup slots with latencies charged where the work is done,
+ *     overlapping issued translations (riommu_issue_translate/_dma),
+ *     command fetch, execution and invalidation-scan time, IOFENCE.C
+ *     waiting for translations in flight; a functional mode without it.
+ *     Not modelled: memory bandwidth and contention, reordering at the
+ *     walker, the cost of fills, records and MSIs (docs/timing.md "Limits").
  *
  * WHAT IT DOES NOT DO YET (riommu_config_check refuses the capabilities)
  *   - Second-stage translation (Sv32x4..Sv57x4), process directories
