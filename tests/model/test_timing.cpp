@@ -189,6 +189,31 @@ TEST_F(TimingTest, Overlap_PipelinedCacheSlots) {
     }
 }
 
+// docs/timing.md "Limits" (port reservation lists): 40 misses queued on
+// one walker reserve 40 separate walk-cache probes, more than a port's list
+// holds; the list compacts and the walks still follow one another 21
+// cycles apart. riommu_reset drops the work in flight.
+TEST_F(TimingTest, Overlap_LongBacklogCompactsPorts) {
+    cfg.timing.ptw_slots = 1;
+    cfg.timing.xlate_slots = 64;
+    cfg.iotlb.entries = 64;
+    Bringup(SV39, 41);
+    expect_ok(1, 0x10000, RIOMMU_READ, 0x90000000);
+    settle();
+    for (unsigned i = 1; i <= 40; i++) {
+        riommu_response r = issue(0x10000 + 0x1000ull * i);
+        ASSERT_EQ(r.status, RIOMMU_RSP_OK);
+        EXPECT_EQ(r.cycles, 25u + 21u * (i - 1)) << "miss " << i;
+    }
+    EXPECT_EQ(stats().xlate_max_inflight, 40u);
+    riommu_response hit = issue(0x10000);
+    EXPECT_TRUE(hit.iotlb_hit);
+    EXPECT_EQ(hit.cycles, 2u + 41u + 1u) << "DDTC and IOTLB ports: one lookup a cycle";
+    EXPECT_FALSE(riommu_idle(m));
+    riommu_reset(m);
+    EXPECT_TRUE(riommu_idle(m));
+}
+
 // docs/timing.md "Overlap": riommu_issue_dma sends every page's
 // translation at once; the data of each page moves when it completes.
 TEST_F(TimingTest, Overlap_IssueDmaBurst) {

@@ -426,7 +426,7 @@ riommu_rsp_status riommu_issue_dma(riommu *m, const riommu_request *req, void *b
 /* ------------------------------------------------------------------------- */
 
 /* Advance the model clock by `cycles`, running the work that becomes due
- * (BUSY completions, command execution). */
+ * (BUSY completions, command fetch and execution), each at its cycle. */
 void riommu_step(riommu *m, uint64_t cycles);
 
 /*
