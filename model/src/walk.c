@@ -119,6 +119,8 @@ void walk_translate(riommu *m, const walk_params *p, uint64_t va, walk_result *r
     }
     if (p->stage == 1)
         m->st.s1_walks++;
+    else
+        m->st.s2_walks++;
 
     for (unsigned attempt = 0;; attempt++) {
         uint64_t a = p->root_ppn << 12;
@@ -156,8 +158,12 @@ void walk_translate(riommu *m, const walk_params *p, uint64_t va, walk_result *r
             }
             r->cycles += (uint32_t)mem_lat;
             r->mem_reads++;
-            if (p->stage == 1 && i < 5)
-                m->st.s1_walk_levels[i]++;
+            if (i < 5) {
+                if (p->stage == 1)
+                    m->st.s1_walk_levels[i]++;
+                else
+                    m->st.s2_walk_levels[i]++;
+            }
             if (m->has_obs)
                 OBS(m, walk_step, p->stage, (unsigned)i, pte_pa, pte);
             if (s == RIOMMU_MEM_DATA_CORRUPTION) {
