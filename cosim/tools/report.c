@@ -382,8 +382,16 @@ static void t_mismatch(void *ctx, const scn_program *p, const run_mismatch *m)
         return;
     }
     t->shown++;
+    char line[512];
+    report_mismatch_line(line, sizeof line, p, m);
+    fprintf(t->out, "%s\n", line);
+}
+
+void report_mismatch_line(char *buf, size_t len, const scn_program *p, const run_mismatch *m)
+{
     if (m->fatal) {
-        fprintf(t->out, "%s:%u: error: %s; the scenario stops here\n", p->file, m->line, m->note);
+        snprintf(buf, len, "%s:%u: error: %s; the scenario stops here", p->file, m->line,
+                 m->note);
         return;
     }
     char e[96], g[96], mask[48] = "";
@@ -395,8 +403,8 @@ static void t_mismatch(void *ctx, const scn_program *p, const run_mismatch *m)
     if (m->mask != ~0ull && m->fmt == RUN_FMT_HEX && !(m->mask == 0xFFFFFFFFull &&
                                                       (m->expected | m->got) <= 0xFFFFFFFFull))
         snprintf(mask, sizeof mask, " (mask 0x%" PRIx64 ")", m->mask);
-    fprintf(t->out, "%s:%u: expected %s%s %s%s, got %s\n", p->file, m->line, m->what,
-            cmp_text(m->cmp), e, mask, g);
+    snprintf(buf, len, "%s:%u: expected %s%s %s%s, got %s", p->file, m->line, m->what,
+             cmp_text(m->cmp), e, mask, g);
 }
 
 static void t_trace(void *ctx, const riommu_trace_rec *recs, size_t n)

@@ -10,6 +10,7 @@
  *   riommu mutate [OPTIONS] [SCENARIO...] the RTL mutation campaign (mutate.h)
  *   riommu decode KIND HEX...            name every field of a value
  *   riommu bench [--rtl] [--json] [...]  performance figures (bench.h)
+ *   riommu report RUN.json -o OUT.html   the run file as an HTML page (report_html.h)
  *   riommu --help | help [COMMAND]       usage
  *
  * Exit status: 0 success, 1 expectations failed (mismatches), 2 usage or
@@ -36,6 +37,8 @@
 #include "run.h"
 #include "scenario.h"
 #include "shrink.h"
+#include "report_html.h"
+#include "statsfile.h"
 #include "world.h"
 
 static void usage(FILE *o)
@@ -76,6 +79,10 @@ static void usage(FILE *o)
           "             the mutation campaign: bugs switched into the RTL IOMMU, each\n"
           "             run against the corpus and random seeds on model,rtl until\n"
           "             detected; prints 'detected: K/N'\n"
+          "  report RUN.json -o REPORT.html\n"
+          "             render the run file of `riommu run --stats RUN.json` as one\n"
+          "             self-contained HTML page: summary, mismatches, statistics,\n"
+          "             latency histograms and cache hit rates over time (docs/stats.md)\n"
           "  help [COMMAND]\n"
           "             this text, or a command's\n"
           "\n"
@@ -123,6 +130,11 @@ static void run_usage(FILE *o)
         "  --junit FILE.xml      with --backends: write a JUnit XML test suite\n"
         "  --waivers FILE        with --backends: waive documented differences\n"
         "  --stop-at-first       stop a scenario at its first unwaived mismatch\n"
+        "  --stats FILE          write every scenario's statistics (gem5-style names,\n"
+        "                        docs/stats.md) to FILE.json (the run file for `riommu\n"
+        "                        report`: summary, failed expectations, statistics of\n"
+        "                        every model backend, cache hit rates over time and the\n"
+        "                        --report records), FILE.csv or FILE.txt (gem5 layout)\n"
         "  --wave FILE           with rtl in --backends: write the DUT's FST waveform to\n"
         "                        FILE (several scenarios: FILE-NAME.EXT each, NAME the\n"
         "                        scenario's file name without .scn); mismatch records\n"
@@ -194,7 +206,7 @@ static void demo_usage(FILE *o)
 /* ---- options of the commands that run scenarios ----------------------------------------------------- */
 
 typedef struct cosim_args {
-    const char *backends, *report, *junit, *waivers, *trace, *wave;
+    const char *backends, *report, *junit, *waivers, *trace, *wave, *stats;
 } cosim_args;
 
 /* One of the shared options at argv[*i] (advancing *i past its argument).
@@ -209,7 +221,8 @@ static int common_option(const char *cmd, int argc, char **argv, int *i, run_opt
                !strcmp(a, "--stop-at-first")) {
         ro->stop_on_mismatch = true;
     } else if (!strcmp(a, "--backends") || !strcmp(a, "--report") || !strcmp(a, "--junit") ||
-               !strcmp(a, "--waivers") || !strcmp(a, "--trace") || !strcmp(a, "--wave")) {
+               !strcmp(a, "--waivers") || !strcmp(a, "--trace") || !strcmp(a, "--wave") ||
+               !strcmp(a, "--stats")) {
         if (*i + 1 >= argc) {
             fprintf(stderr, "riommu %s: %s needs an argument\n", cmd, a);
             return -1;
@@ -225,7 +238,14 @@ static int common_option(const char *cmd, int argc, char **argv, int *i, run_opt
             ca->trace = v;
         else if (!strcmp(a, "--wave"))
             ca->wave = v;
-        else
+        else if (!strcmp(a, "--stats")) {
+            if (!statsfile_path_ok(v)) {
+                fprintf(stderr, "riommu %s: --stats FILE: '%s' must end in .json (the run file "
+                                "for `riommu report`), .csv or .txt\n", cmd, v);
+                return -1;
+            }
+            ca->stats = v;
+        } else
             ca->waivers = v;
     } else {
         return 0;
@@ -399,11 +419,10 @@ static int run_default_or_files(const char *const *files, int nfiles, run_option
         bo.waivers = ca->waivers;
         bo.wave = ca->wave;
         bo.wave_each = n > 1;
+        bo.stats = ca->stats;
         batch *b = batch_create(ro, &bo);
-        if (!b) {
-            fprintf(stderr, "riommu run: out of memory\n");
-            status = 2;
-        }
+        if (!b)
+            status = 2; /* batch_create said why */
         for (int i = 0; b && i < n && status != 2; i++) {
             const char *title = nfiles ? NULL
                                        : "riommu run: the built-in default scenario "
@@ -539,6 +558,7 @@ static void random_usage(FILE *o)
         "  --ops                 with -v: every shim operation\n"
         "  --trace FILE          write a trace (docs/trace.md), one section per seed,\n"
         "                        for `riommu replay FILE`\n"
+        "  --stats FILE          every seed's statistics, as `riommu run --stats`\n"
         "  --wave FILE           with rtl in --backends: the DUT's FST waveform; one\n"
         "                        seed: FILE; several: FILE-seed-S.EXT for each seed that\n"
         "                        has mismatch records (the others' are removed). rtl's\n"
@@ -664,11 +684,10 @@ static int random_seeds(const random_args *ra, const randgen_target *t, run_opti
     bo.waivers = ca->waivers;
     bo.wave = ca->wave;
     bo.wave_each = bo.wave_failing_only = first != last;
+    bo.stats = ca->stats;
     batch *b = batch_create(ro, &bo);
-    if (!b) {
-        fprintf(stderr, "riommu random: out of memory\n");
-        return 2;
-    }
+    if (!b)
+        return 2; /* batch_create said why */
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int status = 0;
@@ -905,6 +924,8 @@ int main(int argc, char **argv)
             bench_usage(stdout);
         else if (!strcmp(argv[2], "mutate"))
             mutate_usage(stdout);
+        else if (!strcmp(argv[2], "report"))
+            report_html_usage(stdout);
         else {
             fprintf(stderr, "riommu help: unknown command '%s'\n", argv[2]);
             return 2;
@@ -927,6 +948,8 @@ int main(int argc, char **argv)
         return bench_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "mutate"))
         return mutate_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report"))
+        return report_html_main(argc - 1, argv + 1);
     fprintf(stderr, "riommu: unknown command '%s' (see riommu --help)\n", cmd);
     return 2;
 }

@@ -1304,6 +1304,11 @@ bool run_program(const scn_program *p, const run_options *o, const run_sink *sin
             if (o->trace)
                 riommu_trace_at(o->trace, s->line);
             do_step(r, s, it);
+            if (o->sample) {
+                riommu_stats ms;
+                riommu_get_stats(r->m, &ms);
+                o->sample(o->sample_ctx, r->sum.steps, riommu_now(r->m), &ms);
+            }
             if (r->cs && riommu_cosim_stopped(r->cs)) {
                 r->stop = true;
                 r->sum.stopped = true;
