@@ -155,7 +155,7 @@ static const char *const page_css =
     "figure{display:inline-block;margin:.5em 1em .5em 0}figcaption{font-size:.9em}"
     "svg text{font-family:sans-serif;font-size:10px;fill:#333}"
     ".bar{fill:#3b6ea5}.axis{stroke:#555;stroke-width:1}.grid{stroke:#ddd;stroke-width:1}"
-    ".line{fill:none;stroke-width:2}"
+    "polyline.line{fill:none;stroke-width:2}"
     ".c0{stroke:#3b6ea5;fill:#3b6ea5}.c1{stroke:#8e44ad;fill:#8e44ad}"
     ".c2{stroke:#d35400;fill:#d35400}.c3{stroke:#16a085;fill:#16a085}"
     "details{margin:.5em 0}";
