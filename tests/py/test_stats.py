@@ -179,13 +179,23 @@ def test_stats_per_model_backend_and_report(run_riommu, tmp_path):
 
 
 def test_random_stats(run_riommu, tmp_path):
-    """`riommu random --stats`: one program per seed."""
+    """`riommu random --stats`: one program per seed; over varied random
+    programs the model's new counters stay consistent (every walk in the
+    walk-latency histogram once, every translation in the translation
+    histogram once, PTE reads by level summing to the PTE accesses)."""
     out = tmp_path / "r.json"
-    r = run_riommu("random", "--seeds", "1-3", "--stats", str(out))
+    r = run_riommu("random", "--seeds", "1-12", "--stats", str(out))
     assert r.returncode == 0, r.stdout + r.stderr
     d = load_run(out)
-    assert [p["name"] for p in d["programs"]] == ["seed-1", "seed-2", "seed-3"]
-    assert all(p["backends"][0]["stats"]["iommu.xlate.count"] > 0 for p in d["programs"])
+    assert [p["name"] for p in d["programs"]] == [f"seed-{i}" for i in range(1, 13)]
+    for p in d["programs"]:
+        s = p["backends"][0]["stats"]
+        assert s["iommu.xlate.count"] > 0, p["name"]
+        assert sum(buckets(s, "iommu.xlate.latency").values()) == s["iommu.xlate.count"]
+        assert (sum(buckets(s, "iommu.walker.latency").values())
+                == s["iommu.walker.s1.walks"] + s["iommu.walker.s2.walks"]), p["name"]
+        assert (sum(s[f"iommu.walker.s1.level{l}.reads"] for l in range(5))
+                == s["iommu.mem.pteS1"]), p["name"]
 
 
 def test_failed_expectations_are_kept(run_riommu, tmp_path):
