@@ -30,6 +30,7 @@
 #include "default_scenario.h"
 #include "mutate.h"
 #include "randgen.h"
+#include "timing_cmp.h"
 #include "replay.h"
 #include "report.h"
 #include "riommu/report.h"
@@ -123,6 +124,10 @@ static void run_usage(FILE *o)
         "  --junit FILE.xml      with --backends: write a JUnit XML test suite\n"
         "  --waivers FILE        with --backends: waive documented differences\n"
         "  --stop-at-first       stop a scenario at its first unwaived mismatch\n"
+        "  --timing-compare      with two or more backends: pair each DMA's latency on\n"
+        "                        the reference with the other backends' (model vs rtl:\n"
+        "                        the DUT's measured cycles) and print mean and p95\n"
+        "                        relative error and the worst requests after the summary\n"
         "  --wave FILE           with rtl in --backends: write the DUT's FST waveform to\n"
         "                        FILE (several scenarios: FILE-NAME.EXT each, NAME the\n"
         "                        scenario's file name without .scn); mismatch records\n"
@@ -195,6 +200,7 @@ static void demo_usage(FILE *o)
 
 typedef struct cosim_args {
     const char *backends, *report, *junit, *waivers, *trace, *wave;
+    bool timing_compare;
 } cosim_args;
 
 /* One of the shared options at argv[*i] (advancing *i past its argument).
@@ -208,6 +214,8 @@ static int common_option(const char *cmd, int argc, char **argv, int *i, run_opt
     } else if (!strcmp(a, "-x") || !strcmp(a, "--stop-on-mismatch") ||
                !strcmp(a, "--stop-at-first")) {
         ro->stop_on_mismatch = true;
+    } else if (!strcmp(a, "--timing-compare")) {
+        ca->timing_compare = true;
     } else if (!strcmp(a, "--backends") || !strcmp(a, "--report") || !strcmp(a, "--junit") ||
                !strcmp(a, "--waivers") || !strcmp(a, "--trace") || !strcmp(a, "--wave")) {
         if (*i + 1 >= argc) {
@@ -250,6 +258,18 @@ static int setup_cosim(const char *cmd, const cosim_args *ca, run_options *ro,
         ro->backends = specs;
         if (!ro->nbackends) {
             fprintf(stderr, "riommu %s: %s\n", cmd, err);
+            return 2;
+        }
+    }
+    if (ca->timing_compare && ro->nbackends < 2) {
+        fprintf(stderr, "riommu %s: --timing-compare needs a second backend in --backends (e.g. "
+                        "--backends model,rtl)\n", cmd);
+        return 2;
+    }
+    if (ca->timing_compare) {
+        ro->tcmp = timing_cmp_create();
+        if (!ro->tcmp) {
+            fprintf(stderr, "riommu %s: out of memory\n", cmd);
             return 2;
         }
     }
@@ -485,6 +505,9 @@ static int cmd_run(int argc, char **argv, bool demo)
         status = trace_open("run", &ca, &ro, &tf);
     if (status < 0)
         status = run_default_or_files(files, nfiles, &ro, quiet, summary, check_only, &ca);
+    if (ro.tcmp && status >= 0 && status < 2)
+        timing_cmp_print(ro.tcmp, stdout, 5);
+    timing_cmp_destroy(ro.tcmp);
     status = trace_close("run", &ca, &ro, tf, status);
     free(rules);
     free(files);
@@ -539,6 +562,9 @@ static void random_usage(FILE *o)
         "  --ops                 with -v: every shim operation\n"
         "  --trace FILE          write a trace (docs/trace.md), one section per seed,\n"
         "                        for `riommu replay FILE`\n"
+        "  --timing-compare      pair each DMA's latency on the reference with the other\n"
+        "                        backends' over all seeds (model vs rtl) and print mean\n"
+        "                        and p95 relative error and the worst requests\n"
         "  --wave FILE           with rtl in --backends: the DUT's FST waveform; one\n"
         "                        seed: FILE; several: FILE-seed-S.EXT for each seed that\n"
         "                        has mismatch records (the others' are removed). rtl's\n"
@@ -867,6 +893,9 @@ static int cmd_random(int argc, char **argv)
         status = trace_open("random", &ca, &ro, &tf);
     if (status < 0)
         status = random_seeds(&ra, &t, &ro, &ca);
+    if (ro.tcmp && status >= 0 && status < 2)
+        timing_cmp_print(ro.tcmp, stdout, 5);
+    timing_cmp_destroy(ro.tcmp);
     status = trace_close("random", &ca, &ro, tf, status);
     free(rules);
     fflush(stdout);

@@ -111,6 +111,9 @@ typedef struct run_options {
     /* With an rtl backend in the list: the FST waveform of its DUT for this
      * program (world_params.wave); NULL: none. */
     const char *wave;
+    /* --timing-compare: every DMA latency pair of the engine goes here
+     * (timing_cmp.h); NULL: none. */
+    struct timing_cmp *tcmp;
 } run_options;
 
 /* How a compared value is shown. */
