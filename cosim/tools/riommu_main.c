@@ -31,6 +31,7 @@
 #include "default_scenario.h"
 #include "mutate.h"
 #include "randgen.h"
+#include "timing_cmp.h"
 #include "replay.h"
 #include "report.h"
 #include "riommu/report.h"
@@ -135,6 +136,10 @@ static void run_usage(FILE *o)
         "                        report`: summary, failed expectations, statistics of\n"
         "                        every model backend, cache hit rates over time and the\n"
         "                        --report records), FILE.csv or FILE.txt (gem5 layout)\n"
+        "  --timing-compare      with two or more backends: pair each DMA's latency on\n"
+        "                        the reference with the other backends' (model vs rtl:\n"
+        "                        the DUT's measured cycles) and print mean and p95\n"
+        "                        relative error and the worst requests after the summary\n"
         "  --wave FILE           with rtl in --backends: write the DUT's FST waveform to\n"
         "                        FILE (several scenarios: FILE-NAME.EXT each, NAME the\n"
         "                        scenario's file name without .scn); mismatch records\n"
@@ -207,6 +212,7 @@ static void demo_usage(FILE *o)
 
 typedef struct cosim_args {
     const char *backends, *report, *junit, *waivers, *trace, *wave, *stats;
+    bool timing_compare;
 } cosim_args;
 
 /* One of the shared options at argv[*i] (advancing *i past its argument).
@@ -220,6 +226,8 @@ static int common_option(const char *cmd, int argc, char **argv, int *i, run_opt
     } else if (!strcmp(a, "-x") || !strcmp(a, "--stop-on-mismatch") ||
                !strcmp(a, "--stop-at-first")) {
         ro->stop_on_mismatch = true;
+    } else if (!strcmp(a, "--timing-compare")) {
+        ca->timing_compare = true;
     } else if (!strcmp(a, "--backends") || !strcmp(a, "--report") || !strcmp(a, "--junit") ||
                !strcmp(a, "--waivers") || !strcmp(a, "--trace") || !strcmp(a, "--wave") ||
                !strcmp(a, "--stats")) {
@@ -270,6 +278,18 @@ static int setup_cosim(const char *cmd, const cosim_args *ca, run_options *ro,
         ro->backends = specs;
         if (!ro->nbackends) {
             fprintf(stderr, "riommu %s: %s\n", cmd, err);
+            return 2;
+        }
+    }
+    if (ca->timing_compare && ro->nbackends < 2) {
+        fprintf(stderr, "riommu %s: --timing-compare needs a second backend in --backends (e.g. "
+                        "--backends model,rtl)\n", cmd);
+        return 2;
+    }
+    if (ca->timing_compare) {
+        ro->tcmp = timing_cmp_create();
+        if (!ro->tcmp) {
+            fprintf(stderr, "riommu %s: out of memory\n", cmd);
             return 2;
         }
     }
@@ -504,6 +524,9 @@ static int cmd_run(int argc, char **argv, bool demo)
         status = trace_open("run", &ca, &ro, &tf);
     if (status < 0)
         status = run_default_or_files(files, nfiles, &ro, quiet, summary, check_only, &ca);
+    if (ro.tcmp && status >= 0 && status < 2)
+        timing_cmp_print(ro.tcmp, stdout, 5);
+    timing_cmp_destroy(ro.tcmp);
     status = trace_close("run", &ca, &ro, tf, status);
     free(rules);
     free(files);
@@ -559,6 +582,9 @@ static void random_usage(FILE *o)
         "  --trace FILE          write a trace (docs/trace.md), one section per seed,\n"
         "                        for `riommu replay FILE`\n"
         "  --stats FILE          every seed's statistics, as `riommu run --stats`\n"
+        "  --timing-compare      pair each DMA's latency on the reference with the other\n"
+        "                        backends' over all seeds (model vs rtl) and print mean\n"
+        "                        and p95 relative error and the worst requests\n"
         "  --wave FILE           with rtl in --backends: the DUT's FST waveform; one\n"
         "                        seed: FILE; several: FILE-seed-S.EXT for each seed that\n"
         "                        has mismatch records (the others' are removed). rtl's\n"
@@ -886,6 +912,9 @@ static int cmd_random(int argc, char **argv)
         status = trace_open("random", &ca, &ro, &tf);
     if (status < 0)
         status = random_seeds(&ra, &t, &ro, &ca);
+    if (ro.tcmp && status >= 0 && status < 2)
+        timing_cmp_print(ro.tcmp, stdout, 5);
+    timing_cmp_destroy(ro.tcmp);
     status = trace_close("random", &ca, &ro, tf, status);
     free(rules);
     fflush(stdout);

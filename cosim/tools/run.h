@@ -116,6 +116,9 @@ typedef struct run_options {
      * series, statsfile.h); NULL: nothing is copied. */
     void (*sample)(void *ctx, uint64_t step, uint64_t cycles, const riommu_stats *st);
     void *sample_ctx;
+    /* --timing-compare: every DMA latency pair of the engine goes here
+     * (timing_cmp.h); NULL: none. */
+    struct timing_cmp *tcmp;
 } run_options;
 
 /* How a compared value is shown. */
