@@ -311,6 +311,9 @@ typedef struct walk_result {
     uint64_t pte;         /* leaf PTE (after A/D update) */
     unsigned level;       /* level of the leaf */
     bool global;
+    uint32_t cycles;      /* the walk's latency once it holds a walker slot:
+                             walk-cache probe, PTE reads and A/D updates,
+                             port waits included (0 in functional mode) */
     uint32_t mem_reads;
 } walk_result;
 

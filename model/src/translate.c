@@ -148,6 +148,16 @@ static void fill_from_pte(riommu_response *rsp, uint64_t pte, uint64_t pa, uint6
     rsp->pbmt = (uint8_t)RIOMMU_FIELD_GET(pte, RIOMMU_PTE_PBMT);
 }
 
+/* The bucket of a latency histogram (riommu_stats.latency_hist): the
+ * smallest b with 2^b >= cycles, at most 15. */
+static unsigned latency_bucket(uint64_t cycles)
+{
+    unsigned b = 0;
+    while (b < 15 && (1ull << b) < cycles)
+        b++;
+    return b;
+}
+
 void translate_process(riommu *m, const riommu_request *req, riommu_response *rsp)
 {
     memset(rsp, 0, sizeof *rsp);
@@ -273,6 +283,10 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
         wp.use_walkc = true;
         walk_result wr;
         walk_translate(m, &wp, req->iova, &wr);
+        if (wr.mem_reads) { /* a walk that started (counted in s1_walks) */
+            m->st.walk_cycles += wr.cycles;
+            m->st.walk_latency_hist[latency_bucket(wr.cycles)]++;
+        }
         if (wr.cause) {
             fail(m, req, rsp, wr.cause, dtf, 0);
             goto out;
@@ -295,10 +309,7 @@ out:;
     if (rsp->status == RIOMMU_RSP_OK)
         m->st.translations_ok++;
     m->st.translate_cycles += cycles;
-    unsigned b = 0;
-    while (b < 15 && (1u << b) < cycles)
-        b++;
-    m->st.latency_hist[b]++;
+    m->st.latency_hist[latency_bucket(cycles)]++;
 }
 
 static bool request_ok(const riommu_request *req)

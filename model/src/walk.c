@@ -113,6 +113,8 @@ static void walk(riommu *m, const walk_params *p, uint64_t va, unsigned levels,
 
     if (p->stage == 1)
         m->st.s1_walks++;
+    else
+        m->st.s2_walks++;
 
     for (unsigned attempt = 0;; attempt++) {
         uint64_t a = p->root_ppn << 12;
@@ -150,8 +152,12 @@ static void walk(riommu *m, const walk_params *p, uint64_t va, unsigned levels,
             }
             tm_mem(m);
             r->mem_reads++;
-            if (p->stage == 1 && i < 5)
-                m->st.s1_walk_levels[i]++;
+            if (i < 5) {
+                if (p->stage == 1)
+                    m->st.s1_walk_levels[i]++;
+                else
+                    m->st.s2_walk_levels[i]++;
+            }
             if (m->has_obs)
                 OBS(m, walk_step, p->stage, (unsigned)i, pte_pa, pte);
             if (s == RIOMMU_MEM_DATA_CORRUPTION) {
@@ -300,6 +306,9 @@ void walk_translate(riommu *m, const walk_params *p, uint64_t va, walk_result *r
         return; /* decided before any walk: no walker slot */
     }
     unsigned slot = tm_walk_begin(m);
+    uint64_t t0 = m->tm.t;
     walk(m, p, va, levels, r);
     tm_walk_end(m, slot);
+    if (m->tm.on)
+        r->cycles = (uint32_t)(m->tm.t - t0);
 }

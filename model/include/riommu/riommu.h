@@ -477,6 +477,12 @@ typedef struct riommu_stats {
     uint64_t mmio_reads, mmio_writes, mmio_errors;
     uint64_t translate_cycles;      /* sum of response latencies */
     uint64_t latency_hist[16];      /* translations by ceil(log2(cycles)) */
+    /* Walks in detail (the statistics table, docs/stats.md). */
+    uint64_t s2_walks;              /* second-stage walks (0 until stage 2 exists) */
+    uint64_t s2_walk_levels[5];     /* second-stage PTE reads by level (0 = leaf level) */
+    uint64_t walk_cycles;           /* sum of page-table walk latencies: walk-cache
+                                       lookup plus every PTE read of the walk */
+    uint64_t walk_latency_hist[16]; /* walks by ceil(log2(cycles)), as latency_hist */
 
     /* --- timing (docs/timing.md "Statistics"); all 0 in functional mode --- */
     uint64_t xlate_wait_cycles;     /* cycles translations waited for an xlate slot */
