@@ -209,6 +209,23 @@ bool riommu_stats_table_build(riommu_stat_table *t, const riommu_stats *s, uint6
     histogram(&b, "iommu.walker.latency", s->walk_latency_hist,
               "page-table walks whose latency (cycles) lies in the bucket");
 
+    /* timing (docs/timing.md "Statistics"; all 0 in functional mode) */
+    cycles_row(&b, s->xlate_wait_cycles, "cycles translations waited for a translation slot",
+               "iommu.timing.xlateWait");
+    cycles_row(&b, s->ptw_wait_cycles, "cycles table walks waited for a walker slot",
+               "iommu.timing.ptwWait");
+    cycles_row(&b, s->cache_wait_cycles, "cycles lookups and scans waited for a cache slot",
+               "iommu.timing.cacheWait");
+    count(&b, s->ptw_walks, "table walks that held a walker slot (DDT and first stage)",
+          "iommu.timing.ptwWalks");
+    cycles_row(&b, s->cmd_busy_cycles, "fetch and execution cycles of commands",
+               "iommu.timing.cmdBusy");
+    cycles_row(&b, s->inval_cycles, "of those, invalidation scans", "iommu.timing.invalScan");
+    cycles_row(&b, s->fence_wait_cycles, "cycles IOFENCE.C waited for translations in flight",
+               "iommu.timing.fenceWait");
+    count(&b, s->xlate_max_inflight, "most translation slots in use at once",
+          "iommu.timing.xlateMaxInflight");
+
     /* memory */
     uint64_t mem = 0;
     for (unsigned k = 0; k < RIOMMU_ACC_KIND_COUNT; k++) {

@@ -307,3 +307,19 @@ TEST(StatsSeries, ThinsToAtMostMaxPointsAndKeepsTheEnd) {
         EXPECT_EQ(ser.v[i].step - ser.v[i - 1].step, ser.every);
     riommu_stats_series_free(&ser);
 }
+
+// Issue 7 / docs/timing.md "Statistics": the timing layer's counters
+// (slot waits, walker use, command and invalidation time, fence waits,
+// most translations in flight) are rows of the table with their values.
+TEST(StatsTable, TimingRowsEqualTheModelCounters) {
+    riommu_stats s = distinct_stats();
+    Table tb(s);
+    EXPECT_EQ(tb.count("iommu.timing.xlateWait"), s.xlate_wait_cycles);
+    EXPECT_EQ(tb.count("iommu.timing.ptwWait"), s.ptw_wait_cycles);
+    EXPECT_EQ(tb.count("iommu.timing.cacheWait"), s.cache_wait_cycles);
+    EXPECT_EQ(tb.count("iommu.timing.ptwWalks"), s.ptw_walks);
+    EXPECT_EQ(tb.count("iommu.timing.cmdBusy"), s.cmd_busy_cycles);
+    EXPECT_EQ(tb.count("iommu.timing.invalScan"), s.inval_cycles);
+    EXPECT_EQ(tb.count("iommu.timing.fenceWait"), s.fence_wait_cycles);
+    EXPECT_EQ(tb.count("iommu.timing.xlateMaxInflight"), s.xlate_max_inflight);
+}
