@@ -57,14 +57,18 @@ test-debug: test-release $(BUILD)/debug/build.ninja
 	$(CTEST) --preset debug --parallel $(JOBS)
 
 test-valgrind: test-debug
-	@echo "==> test 3/3: valgrind memcheck of the model and driver tests, the default run, the corpus on model,model2 and a shrink (release build)"
+	@echo "==> test 3/3: valgrind memcheck of the model and driver tests, the default run and its HTML report, the corpus on model,model2 and a shrink (release build)"
 	@test -x $(BUILD)/release/riommu_model_tests || \
 	  { echo "error: $(BUILD)/release/riommu_model_tests was not built" \
 	         "(no tests/model/*.cpp?)" >&2; exit 1; }
 	$(VALGRIND) $(VALGRIND_FLAGS) $(BUILD)/release/riommu_model_tests --gtest_brief=1
 	$(VALGRIND) $(VALGRIND_FLAGS) $(BUILD)/release/riommu_driver_tests --gtest_brief=1
-	$(VALGRIND) $(VALGRIND_FLAGS) $(BUILD)/release/riommu run -q >/dev/null
+	$(VALGRIND) $(VALGRIND_FLAGS) $(BUILD)/release/riommu run -q \
+	  --stats $(BUILD)/valgrind-stats.json >/dev/null
+	$(VALGRIND) $(VALGRIND_FLAGS) $(BUILD)/release/riommu report $(BUILD)/valgrind-stats.json \
+	  -o $(BUILD)/valgrind-report.html
 	$(VALGRIND) $(VALGRIND_FLAGS) $(BUILD)/release/riommu run -q --backends model,model2 \
+	  --stats $(BUILD)/valgrind-cosim-stats.json \
 	  tests/scenarios/*.scn >/dev/null
 	$(VALGRIND) $(VALGRIND_FLAGS) $(BUILD)/release/riommu shrink -o $(BUILD)/valgrind-shrink.scn \
 	  --backends model,model:defect=wrong-cause tests/scenarios/03_paging_4k.scn >/dev/null

@@ -26,6 +26,7 @@ PKGS=(
     verilator libsystemc-dev
     python3-pytest valgrind gcovr
     gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
+    chromium    # headless: tests/py/test_stats.py renders `riommu report`'s page
 )
 # Packages from bookworm-backports, with the minimum acceptable version.
 BPO_PKGS=(qemu-system-riscv)

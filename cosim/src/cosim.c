@@ -31,6 +31,8 @@ typedef struct waiver {
 struct riommu_cosim {
     riommu_backend_ops b[MAX_BACKENDS];
     riommu_backend_caps caps[MAX_BACKENDS];
+    riommu_cosim_latency_fn lat_fn; /* riommu_cosim_on_latency */
+    void *lat_ctx;
     unsigned n;
     riommu_cosim_config cfg;
     dmamem *dm;
@@ -678,6 +680,8 @@ static void dma_compare(riommu_cosim *c, unsigned i, const riommu_request *req, 
         record(c, RIOMMU_MM_DMA_STATUS, i, "dma status", req->iova, rsp->status, r.status);
         return;
     }
+    if (c->lat_fn && c->caps[0].reports_latency && c->caps[i].reports_latency)
+        c->lat_fn(c->lat_ctx, i, req, rsp, &r);
     if (r.status == RIOMMU_RSP_FAULT) {
         if (c->caps[i].reports_cause && r.cause != rsp->cause)
             record(c, RIOMMU_MM_DMA_CAUSE, i, "dma cause", req->iova, rsp->cause, r.cause);
@@ -698,6 +702,12 @@ static void dma_compare(riommu_cosim *c, unsigned i, const riommu_request *req, 
         record(c, RIOMMU_MM_DMA_DATA, i, "dma data", req->iova + w, first8(a + w, req->len - w),
                first8(mine + w, req->len - w));
     }
+}
+
+void riommu_cosim_on_latency(riommu_cosim *c, riommu_cosim_latency_fn fn, void *ctx)
+{
+    c->lat_fn = fn;
+    c->lat_ctx = ctx;
 }
 
 unsigned riommu_cosim_dma(riommu_cosim *c, const riommu_request *req, void *buf,

@@ -108,6 +108,7 @@ static void b_caps(void *ctx, riommu_backend_caps *c)
     memset(c, 0, sizeof *c);
     c->dma = c->dma_exec = c->process_id = c->priv = c->translated = true;
     c->reports_pa = c->reports_range = c->reports_cause = c->events = c->cycles = true;
+    c->reports_latency = true;
 }
 
 static int b_mmio_read(void *ctx, uint32_t off, unsigned size, uint64_t *val)

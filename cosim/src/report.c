@@ -3,6 +3,7 @@
  * waiver-file parser (see report.h).
  */
 #include "riommu/report.h"
+#include "riommu/stats.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -85,24 +86,10 @@ void riommu_report_text(FILE *out, const riommu_report_case *c)
         fprintf(out, "waveform: %s\n", c->wave_reproduce);
 }
 
+/* JSON strings: the statistics' escaper (stats.h), one for every document. */
 static void json_str(FILE *out, const char *s)
 {
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '\n': fputs("\\n", out); break;
-        case '\r': fputs("\\r", out); break;
-        case '\t': fputs("\\t", out); break;
-        default:
-            if (*p < 0x20)
-                fprintf(out, "\\u%04x", *p);
-            else
-                fputc(*p, out);
-        }
-    }
-    fputc('"', out);
+    riommu_stats_json_str(out, s);
 }
 
 void riommu_report_json(FILE *out, const riommu_report_case *cases, size_t n)

@@ -11,7 +11,9 @@
 
 #include "cases.h"
 #include "report.h"
+#include "riommu/model_backend.h"
 #include "riommu/report.h"
+#include "statsfile.h"
 #include "world.h"
 
 struct batch {
@@ -23,7 +25,56 @@ struct batch {
     char *wave;            /* the running program's waveform file, or NULL */
     bool wave_written;     /* ... and its rtl backend ran */
     uint64_t programs, mism, waived, skipped;
+    statsfile *sf;         /* --stats, or NULL */
+    run_sink text;         /* the text sink, which stats_mismatch forwards to */
 };
+
+/* With --stats: keep each failed expectation's line, then print it. */
+static void stats_mismatch(void *ctx, const scn_program *p, const run_mismatch *m)
+{
+    batch *b = ctx;
+    char line[512];
+    report_mismatch_line(line, sizeof line, p, m);
+    statsfile_failed(b->sf, line);
+    b->text.mismatch(b->text.ctx, p, m);
+}
+
+/* The other callbacks of the wrapped sink go straight to the text sink. */
+static void fw_begin(void *ctx, const scn_program *p)
+{
+    batch *b = ctx;
+    b->text.begin(b->text.ctx, p);
+}
+
+static void fw_step(void *ctx, const scn_program *p, const run_step_report *r)
+{
+    batch *b = ctx;
+    b->text.step(b->text.ctx, p, r);
+}
+
+static void fw_fault(void *ctx, const scn_step *s, const riommu_drv_fault *rec)
+{
+    batch *b = ctx;
+    b->text.fault(b->text.ctx, s, rec);
+}
+
+static void fw_event(void *ctx, const scn_step *s, const riommu_drv_event *ev)
+{
+    batch *b = ctx;
+    b->text.event(b->text.ctx, s, ev);
+}
+
+static void fw_trace(void *ctx, const riommu_trace_rec *recs, size_t n)
+{
+    batch *b = ctx;
+    b->text.trace(b->text.ctx, recs, n);
+}
+
+static void fw_end(void *ctx, const scn_program *p, const run_summary *s)
+{
+    batch *b = ctx;
+    b->text.end(b->text.ctx, p, s);
+}
 
 static void cosim_done(void *ctx, const scn_program *p, const run_cosim_result *res)
 {
@@ -51,6 +102,16 @@ static void cosim_done(void *ctx, const scn_program *p, const run_cosim_result *
         if (wrepro)
             snprintf(wrepro, wl, "%s --wave %s", repro, tag);
     }
+    if (b->sf) /* every model backend's statistics */
+        for (unsigned i = 0; i < riommu_cosim_backend_count(res->c); i++) {
+            riommu *m = riommu_model_backend_model(riommu_cosim_backend(res->c, i));
+            if (m) {
+                riommu_stats st;
+                riommu_get_stats(m, &st);
+                statsfile_backend(b->sf, riommu_cosim_backend_name(res->c, i), &st,
+                                  riommu_now(m));
+            }
+        }
     cases_add(&b->cs, p->file, list, repro, b->wave_written ? b->wave : NULL, wrepro, res->c,
               res->skipped, res->note);
     free(wrepro);
@@ -60,8 +121,21 @@ static void cosim_done(void *ctx, const scn_program *p, const run_cosim_result *
 batch *batch_create(run_options *ro, const batch_opts *o)
 {
     batch *b = calloc(1, sizeof *b);
-    if (!b)
+    if (!b) {
+        fprintf(stderr, "%s: out of memory\n", o->command);
         return NULL;
+    }
+    if (o->stats) {
+        char err[300];
+        b->sf = statsfile_open(o->stats, o->command, o->backends, err, sizeof err);
+        if (!b->sf) {
+            fprintf(stderr, "%s: %s\n", o->command, err);
+            free(b);
+            return NULL;
+        }
+        ro->sample = statsfile_sample;
+        ro->sample_ctx = b->sf;
+    }
     b->ro = ro;
     b->o = *o;
     cases_init(&b->cs, ro->backends, ro->nbackends);
@@ -100,6 +174,18 @@ int batch_run(batch *b, const scn_program *p, const char *title, const char *rep
     if (b->programs && !b->o.quiet)
         fputc('\n', stdout);
     run_sink sink = report_text_sink(&b->rt);
+    if (b->sf) {
+        statsfile_begin(b->sf);
+        b->text = sink;
+        sink.ctx = b; /* the other callbacks get the text sink's context back */
+        sink.begin = fw_begin;
+        sink.step = fw_step;
+        sink.fault = fw_fault;
+        sink.event = fw_event;
+        sink.mismatch = stats_mismatch;
+        sink.trace = fw_trace;
+        sink.end = fw_end;
+    }
     char err[600];
     cases_start(&b->cs);
     bool ok = run_program(p, b->ro, &sink, sum, err, sizeof err);
@@ -112,6 +198,8 @@ int batch_run(batch *b, const scn_program *p, const char *title, const char *rep
         fprintf(stderr, "%s: cannot run: %s\n", p->file, err);
         return 2;
     }
+    if (b->sf)
+        statsfile_end(b->sf, p->file, sum);
     b->programs++;
     b->mism += sum->mismatches;
     b->waived += sum->waived;
@@ -140,6 +228,12 @@ int batch_finish(batch *b)
     if (b->o.junit &&
         !cases_write(&b->cs, b->o.junit, "JUnit file", b->o.command, true, b->o.command))
         return 2;
+    if (b->sf) {
+        bool ok = statsfile_close(b->sf, &b->cs, b->o.command);
+        b->sf = NULL;
+        if (!ok)
+            return 2;
+    }
     if (!b->o.quiet)
         fputc('\n', stdout);
     report_final_line(stdout, b->mism, b->waived, b->skipped);
@@ -151,6 +245,8 @@ void batch_destroy(batch *b)
 {
     if (!b)
         return;
+    if (b->sf) /* a batch that stopped early: its file ends cleanly anyway */
+        statsfile_close(b->sf, &b->cs, b->o.command);
     cases_free(&b->cs);
     report_text_free(&b->rt);
     free(b->wave);

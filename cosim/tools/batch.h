@@ -35,6 +35,9 @@ typedef struct batch_opts {
      * reproduce command plus " --wave TAG.fst" as its wave_reproduce. */
     const char *wave;
     bool wave_each, wave_failing_only;
+    /* --stats FILE (NULL: none): every program's statistics, written as it
+     * ends (statsfile.h; FILE.json, FILE.csv or FILE.txt). */
+    const char *stats;
 } batch_opts;
 
 typedef struct batch batch;
@@ -42,7 +45,9 @@ typedef struct batch batch;
 /*
  * Start a batch. `ro` (kept, not copied; the caller owns it for the
  * batch's life) is what every program runs with; its cosim_done hook is
- * taken over when it has backends. NULL when out of memory.
+ * taken over when it has backends, its sample hook with --stats. NULL,
+ * after a message on stderr, when out of memory or the --stats file
+ * cannot be written.
  */
 batch *batch_create(run_options *ro, const batch_opts *o);
 

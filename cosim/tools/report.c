@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli_names.h"
+#include "riommu/stats.h"
 
 #define TEXT_WIDTH 46
 
@@ -382,8 +383,16 @@ static void t_mismatch(void *ctx, const scn_program *p, const run_mismatch *m)
         return;
     }
     t->shown++;
+    char line[512];
+    report_mismatch_line(line, sizeof line, p, m);
+    fprintf(t->out, "%s\n", line);
+}
+
+void report_mismatch_line(char *buf, size_t len, const scn_program *p, const run_mismatch *m)
+{
     if (m->fatal) {
-        fprintf(t->out, "%s:%u: error: %s; the scenario stops here\n", p->file, m->line, m->note);
+        snprintf(buf, len, "%s:%u: error: %s; the scenario stops here", p->file, m->line,
+                 m->note);
         return;
     }
     char e[96], g[96], mask[48] = "";
@@ -395,8 +404,8 @@ static void t_mismatch(void *ctx, const scn_program *p, const run_mismatch *m)
     if (m->mask != ~0ull && m->fmt == RUN_FMT_HEX && !(m->mask == 0xFFFFFFFFull &&
                                                       (m->expected | m->got) <= 0xFFFFFFFFull))
         snprintf(mask, sizeof mask, " (mask 0x%" PRIx64 ")", m->mask);
-    fprintf(t->out, "%s:%u: expected %s%s %s%s, got %s\n", p->file, m->line, m->what,
-            cmp_text(m->cmp), e, mask, g);
+    snprintf(buf, len, "%s:%u: expected %s%s %s%s, got %s", p->file, m->line, m->what,
+             cmp_text(m->cmp), e, mask, g);
 }
 
 static void t_trace(void *ctx, const riommu_trace_rec *recs, size_t n)
@@ -455,6 +464,46 @@ static void cache_line(FILE *o, const char *name, const riommu_cache_stats *c)
     fprintf(o, "    %-6s %6" PRIu64 " lookups %6" PRIu64 " hits  %5.1f%%  %" PRIu64 " fills, %" PRIu64
                " evictions, %" PRIu64 " invalidations\n",
             name, c->lookups, c->hits, rate, c->fills, c->evictions, c->invalidations);
+}
+
+/* The statistics table's headline figures (docs/stats.md): walks per stage
+ * and level, the latency distributions, memory accesses by kind. */
+static void headline(FILE *o, const riommu_stats *m, uint64_t cycles)
+{
+    riommu_stat_table t;
+    memset(&t, 0, sizeof t);
+    if (!riommu_stats_table_build(&t, m, cycles))
+        return;
+    fprintf(o, "  walks: %" PRIu64 " device-directory, %" PRIu64 " first-stage (PTE reads by "
+               "level 4..0:",
+            m->ddt_walks, m->s1_walks);
+    for (int l = 4; l >= 0; l--)
+        fprintf(o, " %" PRIu64, m->s1_walk_levels[l]);
+    const riommu_stat_row *wm = riommu_stats_table_find(&t, "iommu.walker.latency.mean");
+    fprintf(o, "), mean walk latency %.1f cycles\n", wm ? wm->real : 0.0);
+    static const char *const hist[][2] = {{"iommu.xlate.latency::", "translation latency"},
+                                          {"iommu.walker.latency::", "walk latency"}};
+    for (unsigned h = 0; h < 2; h++) {
+        size_t pl = strlen(hist[h][0]);
+        bool any = false;
+        fprintf(o, "  %s (cycles:count):", hist[h][1]);
+        for (size_t i = 0; i < t.n; i++)
+            if (!strncmp(t.rows[i].name, hist[h][0], pl) && t.rows[i].count) {
+                fprintf(o, " %s:%" PRIu64, t.rows[i].name + pl, t.rows[i].count);
+                any = true;
+            }
+        fprintf(o, "%s\n", any ? "" : " none");
+    }
+    const riommu_stat_row *mt = riommu_stats_table_find(&t, "iommu.mem.total");
+    fprintf(o, "  memory accesses %" PRIu64, mt ? mt->count : 0);
+    bool any = false;
+    for (size_t i = 0; i < t.n; i++)
+        if (!strncmp(t.rows[i].name, "iommu.mem.", 10) && &t.rows[i] != mt && t.rows[i].count) {
+            fprintf(o, "%s%s %" PRIu64, any ? ", " : " (", t.rows[i].name + 10, t.rows[i].count);
+            any = true;
+        }
+    fprintf(o, "%s\n", any ? ")" : "");
+    riommu_stats_table_free(&t);
 }
 
 static void t_end(void *ctx, const scn_program *p, const run_summary *s)
@@ -521,6 +570,7 @@ static void t_end(void *ctx, const scn_program *p, const run_summary *s)
                 s->drv.irqs_handled);
         fprintf(o, "  A/D updates %" PRIu64 ", MSIs %" PRIu64 ", wired edges %" PRIu64 "\n",
                 m->ad_updates, s->msis, m->wire_edges);
+        headline(o, m, s->cycles);
     }
     if (t->hidden)
         fprintf(o, "%s: %u more failed expectation%s not shown\n", p->file, t->hidden,

@@ -35,6 +35,11 @@ run_sink report_text_sink(report_text *t);
 /* Release what the sink buffered (call once after the last run). */
 void report_text_free(report_text *t);
 
+/* A failed expectation as the one line the step log prints (without the
+ * newline): "FILE:LINE: expected WHAT V, got G", or for a step that could
+ * not run "FILE:LINE: error: WHY; the scenario stops here". */
+void report_mismatch_line(char *buf, size_t len, const scn_program *p, const run_mismatch *m);
+
 /* The last line of every run: "mismatches: N, waived: W, skipped: S". */
 void report_final_line(FILE *out, uint64_t mismatches, uint64_t waived, uint64_t skipped);
 

@@ -10,6 +10,7 @@
  *   riommu mutate [OPTIONS] [SCENARIO...] the RTL mutation campaign (mutate.h)
  *   riommu decode KIND HEX...            name every field of a value
  *   riommu bench [--model] [--rtl] [...] performance figures (bench.h)
+ *   riommu report RUN.json -o OUT.html   the run file as an HTML page (report_html.h)
  *   riommu --help | help [COMMAND]       usage
  *
  * Exit status: 0 success, 1 expectations failed (mismatches), 2 usage or
@@ -30,12 +31,15 @@
 #include "default_scenario.h"
 #include "mutate.h"
 #include "randgen.h"
+#include "timing_cmp.h"
 #include "replay.h"
 #include "report.h"
 #include "riommu/report.h"
 #include "run.h"
 #include "scenario.h"
 #include "shrink.h"
+#include "report_html.h"
+#include "statsfile.h"
 #include "world.h"
 
 static void usage(FILE *o)
@@ -80,6 +84,10 @@ static void usage(FILE *o)
           "             the mutation campaign: bugs switched into the RTL IOMMU, each\n"
           "             run against the corpus and random seeds on model,rtl until\n"
           "             detected; prints 'detected: K/N'\n"
+          "  report RUN.json -o REPORT.html\n"
+          "             render the run file of `riommu run --stats RUN.json` as one\n"
+          "             self-contained HTML page: summary, mismatches, statistics,\n"
+          "             latency histograms and cache hit rates over time (docs/stats.md)\n"
           "  help [COMMAND]\n"
           "             this text, or a command's\n"
           "\n"
@@ -127,6 +135,15 @@ static void run_usage(FILE *o)
         "  --junit FILE.xml      with --backends: write a JUnit XML test suite\n"
         "  --waivers FILE        with --backends: waive documented differences\n"
         "  --stop-at-first       stop a scenario at its first unwaived mismatch\n"
+        "  --stats FILE          write every scenario's statistics (gem5-style names,\n"
+        "                        docs/stats.md) to FILE.json (the run file for `riommu\n"
+        "                        report`: summary, failed expectations, statistics of\n"
+        "                        every model backend, cache hit rates over time and the\n"
+        "                        --report records), FILE.csv or FILE.txt (gem5 layout)\n"
+        "  --timing-compare      with two or more backends: pair each DMA's latency on\n"
+        "                        the reference with the other backends' (model vs rtl:\n"
+        "                        the DUT's measured cycles) and print mean and p95\n"
+        "                        relative error and the worst requests after the summary\n"
         "  --wave FILE           with rtl in --backends: write the DUT's FST waveform to\n"
         "                        FILE (several scenarios: FILE-NAME.EXT each, NAME the\n"
         "                        scenario's file name without .scn); mismatch records\n"
@@ -141,8 +158,9 @@ static void run_usage(FILE *o)
         "  model (before the first action):\n"
         "    config caps [VALUE] [+NAME|-NAME|IGS=msi|wsi|both|PAS=N|version=N]...\n"
         "    config ddtc|pdtc|iotlb|walkc entries=N assoc=N policy=lru|fifo|random\n"
-        "                                 enable=on|off lat=N\n"
+        "                                 enable=on|off lat=N slots=N\n"
         "    config timing mem_lat=N cmd_lat=N ddtp_busy=N qcsr_busy=N xlate_lat=N\n"
+        "                  xlate_slots=N ptw_slots=N clock_mhz=N enable=on|off\n"
         "    config ddt modes 1LVL|2LVL|3LVL...    config ddt reset off|bare\n"
         "    config ddt fixed-ppn N    config cq|fq max-entries N|fixed-ppn N\n"
         "    config num_vectors|hpm_counters|hpm_counter_bits|rcid_bits|mcid_bits|\n"
@@ -198,7 +216,8 @@ static void demo_usage(FILE *o)
 /* ---- options of the commands that run scenarios ----------------------------------------------------- */
 
 typedef struct cosim_args {
-    const char *backends, *report, *junit, *waivers, *trace, *wave;
+    const char *backends, *report, *junit, *waivers, *trace, *wave, *stats;
+    bool timing_compare;
 } cosim_args;
 
 /* One of the shared options at argv[*i] (advancing *i past its argument).
@@ -212,8 +231,11 @@ static int common_option(const char *cmd, int argc, char **argv, int *i, run_opt
     } else if (!strcmp(a, "-x") || !strcmp(a, "--stop-on-mismatch") ||
                !strcmp(a, "--stop-at-first")) {
         ro->stop_on_mismatch = true;
+    } else if (!strcmp(a, "--timing-compare")) {
+        ca->timing_compare = true;
     } else if (!strcmp(a, "--backends") || !strcmp(a, "--report") || !strcmp(a, "--junit") ||
-               !strcmp(a, "--waivers") || !strcmp(a, "--trace") || !strcmp(a, "--wave")) {
+               !strcmp(a, "--waivers") || !strcmp(a, "--trace") || !strcmp(a, "--wave") ||
+               !strcmp(a, "--stats")) {
         if (*i + 1 >= argc) {
             fprintf(stderr, "riommu %s: %s needs an argument\n", cmd, a);
             return -1;
@@ -229,7 +251,14 @@ static int common_option(const char *cmd, int argc, char **argv, int *i, run_opt
             ca->trace = v;
         else if (!strcmp(a, "--wave"))
             ca->wave = v;
-        else
+        else if (!strcmp(a, "--stats")) {
+            if (!statsfile_path_ok(v)) {
+                fprintf(stderr, "riommu %s: --stats FILE: '%s' must end in .json (the run file "
+                                "for `riommu report`), .csv or .txt\n", cmd, v);
+                return -1;
+            }
+            ca->stats = v;
+        } else
             ca->waivers = v;
     } else {
         return 0;
@@ -254,6 +283,18 @@ static int setup_cosim(const char *cmd, const cosim_args *ca, run_options *ro,
         ro->backends = specs;
         if (!ro->nbackends) {
             fprintf(stderr, "riommu %s: %s\n", cmd, err);
+            return 2;
+        }
+    }
+    if (ca->timing_compare && ro->nbackends < 2) {
+        fprintf(stderr, "riommu %s: --timing-compare needs a second backend in --backends (e.g. "
+                        "--backends model,rtl)\n", cmd);
+        return 2;
+    }
+    if (ca->timing_compare) {
+        ro->tcmp = timing_cmp_create();
+        if (!ro->tcmp) {
+            fprintf(stderr, "riommu %s: out of memory\n", cmd);
             return 2;
         }
     }
@@ -403,11 +444,10 @@ static int run_default_or_files(const char *const *files, int nfiles, run_option
         bo.waivers = ca->waivers;
         bo.wave = ca->wave;
         bo.wave_each = n > 1;
+        bo.stats = ca->stats;
         batch *b = batch_create(ro, &bo);
-        if (!b) {
-            fprintf(stderr, "riommu run: out of memory\n");
-            status = 2;
-        }
+        if (!b)
+            status = 2; /* batch_create said why */
         for (int i = 0; b && i < n && status != 2; i++) {
             const char *title = nfiles ? NULL
                                        : "riommu run: the built-in default scenario "
@@ -489,6 +529,9 @@ static int cmd_run(int argc, char **argv, bool demo)
         status = trace_open("run", &ca, &ro, &tf);
     if (status < 0)
         status = run_default_or_files(files, nfiles, &ro, quiet, summary, check_only, &ca);
+    if (ro.tcmp && status >= 0 && status < 2)
+        timing_cmp_print(ro.tcmp, stdout, 5);
+    timing_cmp_destroy(ro.tcmp);
     status = trace_close("run", &ca, &ro, tf, status);
     free(rules);
     free(files);
@@ -543,6 +586,10 @@ static void random_usage(FILE *o)
         "  --ops                 with -v: every shim operation\n"
         "  --trace FILE          write a trace (docs/trace.md), one section per seed,\n"
         "                        for `riommu replay FILE`\n"
+        "  --stats FILE          every seed's statistics, as `riommu run --stats`\n"
+        "  --timing-compare      pair each DMA's latency on the reference with the other\n"
+        "                        backends' over all seeds (model vs rtl) and print mean\n"
+        "                        and p95 relative error and the worst requests\n"
         "  --wave FILE           with rtl in --backends: the DUT's FST waveform; one\n"
         "                        seed: FILE; several: FILE-seed-S.EXT for each seed that\n"
         "                        has mismatch records (the others' are removed). rtl's\n"
@@ -668,11 +715,10 @@ static int random_seeds(const random_args *ra, const randgen_target *t, run_opti
     bo.waivers = ca->waivers;
     bo.wave = ca->wave;
     bo.wave_each = bo.wave_failing_only = first != last;
+    bo.stats = ca->stats;
     batch *b = batch_create(ro, &bo);
-    if (!b) {
-        fprintf(stderr, "riommu random: out of memory\n");
-        return 2;
-    }
+    if (!b)
+        return 2; /* batch_create said why */
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int status = 0;
@@ -871,6 +917,9 @@ static int cmd_random(int argc, char **argv)
         status = trace_open("random", &ca, &ro, &tf);
     if (status < 0)
         status = random_seeds(&ra, &t, &ro, &ca);
+    if (ro.tcmp && status >= 0 && status < 2)
+        timing_cmp_print(ro.tcmp, stdout, 5);
+    timing_cmp_destroy(ro.tcmp);
     status = trace_close("random", &ca, &ro, tf, status);
     free(rules);
     fflush(stdout);
@@ -909,6 +958,8 @@ int main(int argc, char **argv)
             bench_usage(stdout);
         else if (!strcmp(argv[2], "mutate"))
             mutate_usage(stdout);
+        else if (!strcmp(argv[2], "report"))
+            report_html_usage(stdout);
         else {
             fprintf(stderr, "riommu help: unknown command '%s'\n", argv[2]);
             return 2;
@@ -931,6 +982,8 @@ int main(int argc, char **argv)
         return bench_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "mutate"))
         return mutate_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report"))
+        return report_html_main(argc - 1, argv + 1);
     fprintf(stderr, "riommu: unknown command '%s' (see riommu --help)\n", cmd);
     return 2;
 }

@@ -16,6 +16,7 @@
  *   STEP/SETTLE v0 model time after the step
  */
 #include "run.h"
+#include "timing_cmp.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -463,6 +464,10 @@ static bool build_cosim(runner *r, char *err, size_t errlen)
     r->cs = world_create(&wp, &r->cskipped, r->cnote, sizeof r->cnote, err, errlen);
     if (!r->cs)
         return false;
+    if (r->o->tcmp) {
+        timing_cmp_program(r->o->tcmp, r->p->file);
+        timing_cmp_attach(r->o->tcmp, r->cs);
+    }
     r->ref = riommu_cosim_backend(r->cs, 0);
     r->m = riommu_model_backend_model(r->ref);
     r->mem = riommu_model_backend_memhost(r->ref);
@@ -1304,6 +1309,11 @@ bool run_program(const scn_program *p, const run_options *o, const run_sink *sin
             if (o->trace)
                 riommu_trace_at(o->trace, s->line);
             do_step(r, s, it);
+            if (o->sample) {
+                riommu_stats ms;
+                riommu_get_stats(r->m, &ms);
+                o->sample(o->sample_ctx, r->sum.steps, riommu_now(r->m), &ms);
+            }
             if (r->cs && riommu_cosim_stopped(r->cs)) {
                 r->stop = true;
                 r->sum.stopped = true;

@@ -111,6 +111,14 @@ typedef struct run_options {
     /* With an rtl backend in the list: the FST waveform of its DUT for this
      * program (world_params.wave); NULL: none. */
     const char *wave;
+    /* Called after every step (each repeat) with the steps run so far, the
+     * model time and the reference model's statistics (`--stats`'s time
+     * series, statsfile.h); NULL: nothing is copied. */
+    void (*sample)(void *ctx, uint64_t step, uint64_t cycles, const riommu_stats *st);
+    void *sample_ctx;
+    /* --timing-compare: every DMA latency pair of the engine goes here
+     * (timing_cmp.h); NULL: none. */
+    struct timing_cmp *tcmp;
 } run_options;
 
 /* How a compared value is shown. */

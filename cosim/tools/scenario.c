@@ -529,7 +529,8 @@ static bool config_caps(parser *ps)
 static bool config_cache(parser *ps, riommu_cache_config *c, const char *name)
 {
     if (at_end(ps))
-        return fail(ps, "missing %s settings (entries=, assoc=, policy=, enable=, lat=)", name);
+        return fail(ps, "missing %s settings (entries=, assoc=, policy=, enable=, lat=, slots=)",
+                    name);
     while (!at_end(ps)) {
         char key[16];
         const char *val = NULL;
@@ -559,46 +560,62 @@ static bool config_cache(parser *ps, riommu_cache_config *c, const char *name)
                 return fail(ps, "enable must be on or off, not '%s'", val);
             c->enable = b;
         } else if (cli_name_eq(key, "lat")) {
-            if (!value_num(ps, "lat", val, 0, 1u << 20, &v))
+            if (!value_num(ps, "lat", val, 0, RIOMMU_TIMING_MAX_LAT, &v))
                 return false;
             c->lat = (uint32_t)v;
+        } else if (cli_name_eq(key, "slots")) {
+            if (!value_num(ps, "slots", val, 1, 64, &v))
+                return false;
+            c->slots = (uint32_t)v;
         } else {
-            return fail(ps, "unknown %s setting '%s' (entries, assoc, policy, enable, lat)", name,
-                        key);
+            return fail(ps, "unknown %s setting '%s' (entries, assoc, policy, enable, lat, slots)",
+                        name, key);
         }
     }
     return true;
 }
 
+/* `config timing`: docs/timing.md "Parameters" (units and ranges). */
 static bool config_timing(parser *ps)
 {
     riommu_timing_config *t = &ps->p->model.timing;
     static const struct {
         const char *key;
         size_t off;
+        uint32_t lo, hi;
     } keys[] = {
-        {"mem_lat", offsetof(riommu_timing_config, mem_lat)},
-        {"cmd_lat", offsetof(riommu_timing_config, cmd_lat)},
-        {"ddtp_busy", offsetof(riommu_timing_config, ddtp_busy)},
-        {"qcsr_busy", offsetof(riommu_timing_config, qcsr_busy)},
-        {"xlate_lat", offsetof(riommu_timing_config, xlate_lat)},
+        {"mem_lat", offsetof(riommu_timing_config, mem_lat), 0, RIOMMU_TIMING_MAX_LAT},
+        {"cmd_lat", offsetof(riommu_timing_config, cmd_lat), 0, RIOMMU_TIMING_MAX_LAT},
+        {"ddtp_busy", offsetof(riommu_timing_config, ddtp_busy), 0, RIOMMU_TIMING_MAX_LAT},
+        {"qcsr_busy", offsetof(riommu_timing_config, qcsr_busy), 0, RIOMMU_TIMING_MAX_LAT},
+        {"xlate_lat", offsetof(riommu_timing_config, xlate_lat), 0, RIOMMU_TIMING_MAX_LAT},
+        {"xlate_slots", offsetof(riommu_timing_config, xlate_slots), 1, 256},
+        {"ptw_slots", offsetof(riommu_timing_config, ptw_slots), 1, 64},
+        {"clock_mhz", offsetof(riommu_timing_config, clock_mhz), 1, 100000},
     };
     if (at_end(ps))
-        return fail(ps, "missing timing settings (mem_lat=, cmd_lat=, ddtp_busy=, qcsr_busy=, "
-                        "xlate_lat=)");
+        return fail(ps, "missing timing settings (enable=, mem_lat=, cmd_lat=, ddtp_busy=, "
+                        "qcsr_busy=, xlate_lat=, xlate_slots=, ptw_slots=, clock_mhz=)");
     while (!at_end(ps)) {
         char key[16];
         const char *val = NULL;
         uint64_t v;
         if (!key_value(ps, next(ps), key, sizeof key, &val))
             return false;
+        if (cli_name_eq(key, "enable")) {
+            bool b;
+            if (!parse_bool_word(val, &b))
+                return fail(ps, "enable must be on or off, not '%s'", val);
+            t->enable = b;
+            continue;
+        }
         size_t i;
         for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
             if (cli_name_eq(key, keys[i].key))
                 break;
         if (i == sizeof keys / sizeof keys[0])
             return fail(ps, "unknown timing setting '%s'", key);
-        if (!value_num(ps, keys[i].key, val, 0, 1u << 20, &v))
+        if (!value_num(ps, keys[i].key, val, keys[i].lo, keys[i].hi, &v))
             return false;
         uint32_t u = (uint32_t)v;
         memcpy((char *)t + keys[i].off, &u, sizeof u);

@@ -38,7 +38,7 @@ static const char *onoff(bool b) { return b ? "on" : "off"; }
 static bool cache_eq(const riommu_cache_config *a, const riommu_cache_config *b)
 {
     return a->entries == b->entries && a->assoc == b->assoc && a->policy == b->policy &&
-           a->enable == b->enable && a->lat == b->lat;
+           a->enable == b->enable && a->lat == b->lat && a->slots == b->slots;
 }
 
 static bool cache_line(lines *l, const char *name, const riommu_cache_config *c,
@@ -48,12 +48,18 @@ static bool cache_line(lines *l, const char *name, const riommu_cache_config *c,
     if (cache_eq(c, d))
         return true;
     if (c->entries > PARSER_MAX_U20 || c->assoc > PARSER_MAX_U20 || c->lat > PARSER_MAX_U20 ||
-        (unsigned)c->policy > RIOMMU_REPL_RANDOM) {
+        (unsigned)c->policy > RIOMMU_REPL_RANDOM || c->slots < 1 || c->slots > 64) {
         snprintf(err, errlen, "%s geometry cannot be written as a config line", name);
         return false;
     }
-    add(l, "config %s entries=%" PRIu32 " assoc=%" PRIu32 " policy=%s enable=%s lat=%" PRIu32,
-        name, c->entries, c->assoc, pol[c->policy], onoff(c->enable), c->lat);
+    if (c->slots == d->slots)
+        add(l, "config %s entries=%" PRIu32 " assoc=%" PRIu32 " policy=%s enable=%s lat=%" PRIu32,
+            name, c->entries, c->assoc, pol[c->policy], onoff(c->enable), c->lat);
+    else
+        add(l,
+            "config %s entries=%" PRIu32 " assoc=%" PRIu32 " policy=%s enable=%s lat=%" PRIu32
+            " slots=%" PRIu32,
+            name, c->entries, c->assoc, pol[c->policy], onoff(c->enable), c->lat, c->slots);
     return true;
 }
 
@@ -185,6 +191,20 @@ int scn_config_lines(const riommu_config *c, char (*out)[SCN_CONFIG_LINE], char 
                 " qcsr_busy=%" PRIu32 " xlate_lat=%" PRIu32,
             t->mem_lat, t->cmd_lat, t->ddtp_busy, t->qcsr_busy, t->xlate_lat);
     }
+    /* The knobs of the slot model (docs/timing.md) on their own line, so
+     * files written before them read the same. */
+    if (t->enable != dt->enable || t->xlate_slots != dt->xlate_slots ||
+        t->ptw_slots != dt->ptw_slots || t->clock_mhz != dt->clock_mhz) {
+        if (t->xlate_slots < 1 || t->xlate_slots > 256 || t->ptw_slots < 1 ||
+            t->ptw_slots > 64 || t->clock_mhz < 1 || t->clock_mhz > 100000) {
+            snprintf(err, errlen, "timing slots cannot be written as a config line");
+            return -1;
+        }
+        add(&l,
+            "config timing enable=%s xlate_slots=%" PRIu32 " ptw_slots=%" PRIu32
+            " clock_mhz=%" PRIu32,
+            onoff(t->enable), t->xlate_slots, t->ptw_slots, t->clock_mhz);
+    }
     /* Parse them back: what a replay will build must be what we have. */
     char text[SCN_CONFIG_MAX_LINES * (SCN_CONFIG_LINE + 1)];
     size_t tl = 0;
@@ -220,5 +240,7 @@ bool scn_config_equal(const riommu_config *a, const riommu_config *b)
            cache_eq(&a->ddtc, &b->ddtc) && cache_eq(&a->pdtc, &b->pdtc) &&
            cache_eq(&a->iotlb, &b->iotlb) && cache_eq(&a->walkc, &b->walkc) &&
            s->mem_lat == t->mem_lat && s->cmd_lat == t->cmd_lat && s->ddtp_busy == t->ddtp_busy &&
-           s->qcsr_busy == t->qcsr_busy && s->xlate_lat == t->xlate_lat;
+           s->qcsr_busy == t->qcsr_busy && s->xlate_lat == t->xlate_lat &&
+           s->enable == t->enable && s->xlate_slots == t->xlate_slots &&
+           s->ptw_slots == t->ptw_slots && s->clock_mhz == t->clock_mhz;
 }

@@ -27,6 +27,10 @@ static void model2_config(riommu_config *c)
     c->timing.cmd_lat = 40;
     c->timing.ddtp_busy = 100;
     c->timing.qcsr_busy = 0;
+    c->timing.xlate_slots = 1; /* tight slots (docs/timing.md) */
+    c->timing.ptw_slots = 1;
+    c->iotlb.lat = 3;
+    c->iotlb.slots = 3;
 }
 
 bool world_has_qemu(const run_backend_spec *b, unsigned n)

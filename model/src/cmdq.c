@@ -4,12 +4,20 @@
  * Invalidation").
  *
  * The IOMMU fetches the command at cqh when cqon is 1, no error bit stops
- * the queue and cqh != cqt. Each command takes timing.cmd_lat cycles; the
- * model executes commands in order and completes each before fetching the
- * next, so an IOFENCE.C completes as soon as it is reached. cqh advances
- * past a command only after it completed; on an illegal command (cmd_ill)
- * or a memory fault (cqmf: fetch, or the IOFENCE.C AV write) cqh stays on
- * the command and the queue stalls until software clears the bit.
+ * the queue and cqh != cqt. The model executes commands in order and
+ * completes each before fetching the next. cqh advances past a command only
+ * after it completed; on an illegal command (cmd_ill) or a memory fault
+ * (cqmf: fetch, or the IOFENCE.C AV write) cqh stays on the command and the
+ * queue stalls until software clears the bit.
+ *
+ * Timing (docs/timing.md "Commands"). With timing.enable, a command costs
+ * its fetch (timing.mem_lat; cmd_ill and cqmf of the fetch are raised when
+ * it ends), then timing.cmd_lat, then its invalidation scans (each cache
+ * slot it takes for lat per set scanned), and an IOFENCE.C waits until
+ * every translation in flight at the end of its fetch has completed, plus
+ * mem_lat for an AV write. The command's effects (invalidation, AV write,
+ * cqh) happen when that time is over; the next fetch starts then. Without
+ * timing, a command takes timing.cmd_lat and nothing else.
  */
 #include "internal.h"
 
@@ -39,11 +47,14 @@ void cmdq_schedule(riommu *m)
 {
     if (!cmdq_runnable(m)) {
         m->cq_sched = false;
+        m->cq_fetched = false; /* a fetched command is dropped (queue off) */
         return;
     }
     if (!m->cq_sched) {
         m->cq_sched = true;
-        m->cq_next = m->now + m->cfg.timing.cmd_lat;
+        m->cq_fetched = false;
+        m->cq_start = m->now;
+        m->cq_next = m->now + (m->tm.on ? m->cfg.timing.mem_lat : m->cfg.timing.cmd_lat);
     }
 }
 
@@ -204,22 +215,19 @@ static void set_cq_error(riommu *m, uint64_t bit)
     intr_update(m);
 }
 
-bool cmdq_execute_one(riommu *m)
+/* Fetch and check the command at cqh. On a memory fault or an illegal
+ * command the queue stops (cqmf / cmd_ill) and false is returned. */
+static bool cmd_fetch(riommu *m, uint64_t cmd[2])
 {
-    if (!cmdq_runnable(m))
-        return false;
     uint32_t head = (uint32_t)reg_get(m, RIOMMU_REG_CQH);
     uint32_t mask = queue_mask(m, RIOMMU_REG_CQB);
     uint64_t pa = queue_base_pa(m, RIOMMU_REG_CQB) + (uint64_t)head * RIOMMU_CMD_SIZE;
-    uint64_t cmd[2];
     bool be = fctl_be(m);
     if (mem_load64(m, pa, be, RIOMMU_ACC_CQ, &cmd[0]) != RIOMMU_MEM_OK ||
         mem_load64(m, pa + 8, be, RIOMMU_ACC_CQ, &cmd[1]) != RIOMMU_MEM_OK) {
         set_cq_error(m, RIOMMU_CQCSR_CQMF);
-        return true;
+        return false;
     }
-    unsigned op = (unsigned)RIOMMU_FIELD_GET(cmd[0], RIOMMU_CMD_OPCODE);
-    unsigned fn = (unsigned)RIOMMU_FIELD_GET(cmd[0], RIOMMU_CMD_FUNC3);
     if (!cmdq_is_legal(m, cmd)) {
         m->st.commands_illegal++;
         if (m->has_obs)
@@ -227,8 +235,18 @@ bool cmdq_execute_one(riommu *m)
         set_cq_error(m, RIOMMU_CQCSR_CMD_ILL);
         if (defect(m, RIOMMU_DEFECT_CQ_ILL_ADVANCE))
             reg_set(m, RIOMMU_REG_CQH, (head + 1u) & mask);
-        return true;
+        return false;
     }
+    return true;
+}
+
+/* Execute a fetched, legal command and advance cqh past it. */
+static void cmd_exec(riommu *m, const uint64_t cmd[2])
+{
+    uint32_t head = (uint32_t)reg_get(m, RIOMMU_REG_CQH);
+    uint32_t mask = queue_mask(m, RIOMMU_REG_CQB);
+    unsigned op = (unsigned)RIOMMU_FIELD_GET(cmd[0], RIOMMU_CMD_OPCODE);
+    unsigned fn = (unsigned)RIOMMU_FIELD_GET(cmd[0], RIOMMU_CMD_FUNC3);
     m->st.commands[op < 8 ? op : 0][fn]++;
     bool ok = true;
     switch (op) {
@@ -248,9 +266,99 @@ bool cmdq_execute_one(riommu *m)
         OBS(m, command, cmd, head, false);
     if (!ok) {
         set_cq_error(m, RIOMMU_CQCSR_CQMF);
-        return true;
+        return;
     }
     reg_set(m, RIOMMU_REG_CQH, (head + 1u) & mask);
     intr_update(m); /* fence_w_ip */
+}
+
+bool cmdq_execute_one(riommu *m)
+{
+    if (!cmdq_runnable(m))
+        return false;
+    uint64_t cmd[2];
+    if (cmd_fetch(m, cmd))
+        cmd_exec(m, cmd);
     return true;
+}
+
+/* Sets an invalidation must scan in a cache: one lookup for a range of
+ * `pages` pages up to the cache's set count, else every set (docs/timing.md
+ * "Commands"). `pages` 0: the whole address space. */
+static uint64_t scan_sets(const cache_geom *g, uint64_t pages)
+{
+    if (!g->sets)
+        return 0;
+    return pages && pages <= g->sets ? pages : g->sets;
+}
+
+/* Cost a fetched, legal command: advance the timing cursor from the end of
+ * its fetch (m->now) to its completion. */
+static void cmd_cost(riommu *m, const uint64_t cmd[2])
+{
+    riommu_timing *tm = &m->tm;
+    unsigned op = (unsigned)RIOMMU_FIELD_GET(cmd[0], RIOMMU_CMD_OPCODE);
+    unsigned fn = (unsigned)RIOMMU_FIELD_GET(cmd[0], RIOMMU_CMD_FUNC3);
+    tm->t = m->now + m->cfg.timing.cmd_lat;
+    uint64_t scan_from = tm->t;
+    switch (op) {
+    case RIOMMU_CMD_OP_IOTINVAL: {
+        bool av = cmd[0] & RIOMMU_IOTINVAL_AV;
+        bool nl = cap_has(m, RIOMMU_CAP_NL) && (cmd[0] & RIOMMU_IOTINVAL_NL);
+        uint64_t addr = 0, len = 0;
+        if (av)
+            decode_range(m, cmd[1], &addr, &len);
+        uint64_t pages = av ? len >> 12 : 0;
+        tm_cache_slow(m, RIOMMU_CACHE_IOTLB, scan_sets(&m->c.iotlb_g, pages));
+        if (fn == RIOMMU_CMD_FUNC_IOTINVAL_GVMA || !av || nl)
+            tm_cache_slow(m, RIOMMU_CACHE_WALKC, scan_sets(&m->c.walkc_g, pages));
+        break;
+    }
+    case RIOMMU_CMD_OP_IODIR:
+        if (fn == RIOMMU_CMD_FUNC_IODIR_INVAL_DDT)
+            tm_cache_slow(m, RIOMMU_CACHE_DDTC,
+                          scan_sets(&m->c.ddtc_g, (cmd[0] & RIOMMU_IODIR_DV) ? 1 : 0));
+        break;
+    case RIOMMU_CMD_OP_IOFENCE: {
+        uint64_t until = tm_inflight_until(m);
+        if (until > tm->t) {
+            m->st.fence_wait_cycles += until - tm->t;
+            tm->t = until;
+        }
+        if (cmd[0] & RIOMMU_IOFENCE_AV)
+            tm->t += m->cfg.timing.mem_lat;
+        break;
+    }
+    default:
+        break;
+    }
+    if (op != RIOMMU_CMD_OP_IOFENCE)
+        m->st.inval_cycles += tm->t - scan_from;
+}
+
+void cmdq_run_due(riommu *m)
+{
+    m->cq_sched = false;
+    if (!m->tm.on) {
+        cmdq_execute_one(m);
+        cmdq_schedule(m);
+        return;
+    }
+    if (!m->cq_fetched) {
+        if (!cmdq_runnable(m) || !cmd_fetch(m, m->cq_cmd)) {
+            m->st.cmd_busy_cycles += m->now - m->cq_start;
+            cmdq_schedule(m);
+            return;
+        }
+        cmd_cost(m, m->cq_cmd);
+        m->cq_fetched = true;
+        m->cq_sched = true;
+        m->cq_next = m->tm.t;
+        return;
+    }
+    m->cq_fetched = false;
+    m->st.cmd_busy_cycles += m->now - m->cq_start;
+    if (cmdq_runnable(m))
+        cmd_exec(m, m->cq_cmd);
+    cmdq_schedule(m);
 }

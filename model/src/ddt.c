@@ -209,17 +209,13 @@ static uint16_t mem_cause(riommu_mem_status s)
                                            : RIOMMU_CAUSE_DDT_LOAD_FAULT;
 }
 
-/* Locate the DC of device_id (ds "Process to locate the Device-context"),
- * through the DDTC. The result goes out through *r, field by field: a
- * dc_lookup returned by value was built in memory and read back whole, a
- * store-forwarding stall on every translation. */
-void ddt_locate(riommu *m, uint32_t device_id, riommu_dc *dc, dc_lookup *r)
+/* The DDT walk of ddt_locate; its memory accesses are charged at the
+ * timing cursor (the caller holds a walker slot). The result goes out
+ * through *r, field by field: a dc_lookup returned by value was built in
+ * memory and read back whole, a store-forwarding stall on every
+ * translation. */
+static void ddt_walk(riommu *m, uint32_t device_id, riommu_dc *dc, dc_lookup *r)
 {
-    r->cause = 0;
-    r->cycles = m->c.ddtc_g.lat;
-    r->from_cache = ddtc_lookup(m, device_id, dc);
-    if (r->from_cache)
-        return;
     m->st.ddt_walks++;
     uint64_t ddtp = reg_get(m, RIOMMU_REG_DDTP);
     unsigned mode = (unsigned)(ddtp & RIOMMU_DDTP_MODE);
@@ -231,7 +227,7 @@ void ddt_locate(riommu *m, uint32_t device_id, riommu_dc *dc, dc_lookup *r)
     for (int i = (int)levels - 1; i > 0; i--) {
         uint64_t ddte;
         riommu_mem_status s = mem_load64(m, a + ddi[i] * 8ull, be, RIOMMU_ACC_DDT, &ddte);
-        r->cycles += m->cfg.timing.mem_lat;
+        tm_mem(m);
         if (s != RIOMMU_MEM_OK) {
             r->cause = mem_cause(s);
             return;
@@ -252,12 +248,12 @@ void ddt_locate(riommu *m, uint32_t device_id, riommu_dc *dc, dc_lookup *r)
     for (unsigned w = 0; w < sz / 8; w++) {
         riommu_mem_status s = mem_load64(m, base + 8ull * w, be, RIOMMU_ACC_DDT, &words[w]);
         if (s != RIOMMU_MEM_OK) {
-            r->cycles += m->cfg.timing.mem_lat;
+            tm_mem(m); /* the device context is one access */
             r->cause = mem_cause(s);
             return;
         }
     }
-    r->cycles += m->cfg.timing.mem_lat;
+    tm_mem(m);
     memset(dc, 0, sizeof *dc);
     dc->tc = words[0];
     dc->iohgatp = words[1];
@@ -274,5 +270,19 @@ void ddt_locate(riommu *m, uint32_t device_id, riommu_dc *dc, dc_lookup *r)
     r->cause = ddt_dc_check(m, dc);
     if (r->cause == 0)
         ddtc_fill(m, device_id, dc);
-    return;
+}
+
+/* Locate the DC of device_id (ds "Process to locate the Device-context"),
+ * through the DDTC: a DDTC lookup slot, then on a miss a walker slot for
+ * the DDT walk. */
+void ddt_locate(riommu *m, uint32_t device_id, riommu_dc *dc, dc_lookup *r)
+{
+    tm_cache(m, RIOMMU_CACHE_DDTC);
+    r->cause = 0;
+    r->from_cache = ddtc_lookup(m, device_id, dc);
+    if (r->from_cache)
+        return;
+    unsigned slot = tm_walk_begin(m);
+    ddt_walk(m, device_id, dc, r);
+    tm_walk_end(m, slot);
 }

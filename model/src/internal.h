@@ -14,6 +14,7 @@
  *   intr.c       ipsr, icvec, wired and message-signalled interrupts
  *   hpm.c        performance monitoring counters
  *   debug.c      translation-request (debug) interface
+ *   timing.c     slots and latency charging (docs/timing.md)
  *   names.c      names of causes, transaction types and registers
  */
 #ifndef RIOMMU_INTERNAL_H
@@ -181,6 +182,40 @@ typedef struct queue_pending {
     uint64_t done_at;  /* cycle at which BUSY clears */
 } queue_pending;
 
+/* ---- timing (timing.c, docs/timing.md) ----------------------------------- */
+
+/* A short-hold resource (a cache lookup port) keeps its future reservations
+ * as sorted, disjoint [start, end) intervals, so a lookup can use a gap
+ * before work that was reserved earlier for a later cycle. */
+#define TM_PORT_CAP 16
+typedef struct tm_iv {
+    uint64_t start, end;
+} tm_iv;
+typedef struct tm_port {
+    uint32_t n;
+    uint32_t epoch;     /* != riommu_timing.epoch: the port is empty */
+    tm_iv iv[TM_PORT_CAP];
+} tm_port;
+typedef struct tm_pool {
+    uint32_t slots, lat; /* slots 0: the cache costs nothing (disabled) */
+    tm_port *port;
+} tm_pool;
+
+typedef struct riommu_timing {
+    bool on;            /* timing.enable */
+    uint64_t t;         /* cursor: the cycle the work being costed has reached */
+    uint32_t nxlate, nptw;
+    uint64_t *xlate;    /* busy-until per translation slot (held to completion) */
+    uint64_t *ptw;      /* busy-until per walker slot (held for a whole walk) */
+    unsigned xslot;     /* translation slot of the translation being costed */
+    uint64_t arrival;   /* its arrival cycle */
+    uint64_t horizon;   /* end of the latest reservation of any pool: at or
+                           before m->now, every slot is free */
+    uint32_t epoch;     /* bumped when a translation finds everything free */
+    bool quiet;         /* the translation being costed found everything free */
+    tm_pool cache[4];  /* by riommu_cache_id */
+} riommu_timing;
+
 /* ---- the model ------------------------------------------------------------ */
 
 struct riommu {
@@ -197,8 +232,14 @@ struct riommu {
 
     /* ddtp BUSY and queue CSR BUSY windows */
     queue_pending ddtp_busy, cq_busy, fq_busy, pq_busy, dbg_busy;
-    uint64_t cq_next;   /* cycle at which the next command executes */
+    uint64_t cq_next;   /* cycle of the next command-queue step (timing on:
+                           fetch done, then execution done) */
     bool cq_sched;      /* cq_next is valid */
+    bool cq_fetched;    /* timing on: cq_cmd is fetched, executes at cq_next */
+    uint64_t cq_cmd[2]; /* the fetched command */
+    uint64_t cq_start;  /* cycle its fetch began */
+
+    riommu_timing tm;
 
     riommu_ioatc c;
 
@@ -286,7 +327,6 @@ static inline bool fctl_be(const riommu *m)
 /* Result of locating a device context: 0 on success or a cause. */
 typedef struct dc_lookup {
     uint16_t cause;   /* 0 = found */
-    uint32_t cycles;  /* cost of the lookup */
     bool from_cache;
 } dc_lookup;
 
@@ -327,7 +367,9 @@ typedef struct walk_result {
     uint64_t pte;         /* leaf PTE (after A/D update) */
     unsigned level;       /* level of the leaf */
     bool global;
-    uint32_t cycles;
+    uint32_t cycles;      /* the walk's latency once it holds a walker slot:
+                             walk-cache probe, PTE reads and A/D updates,
+                             port waits included (0 in functional mode) */
     uint32_t mem_reads;
 } walk_result;
 
@@ -445,8 +487,12 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
 
 /* Has the command queue work it could do now? */
 bool cmdq_runnable(const riommu *m);
-/* Execute one command; returns false when nothing was executed. */
+/* Fetch and execute one command at once; returns false when nothing was
+ * executed. */
 bool cmdq_execute_one(riommu *m);
+/* cq_next has come: with timing, finish a fetch (and cost the command) or
+ * an execution; without, execute one command. Re-arms itself. */
+void cmdq_run_due(riommu *m);
 /* Validate and decode helpers exposed for tests of encodings. */
 bool cmdq_is_legal(const riommu *m, const uint64_t cmd[2]);
 void cmdq_schedule(riommu *m); /* (re)arm command execution after state changes */
@@ -501,6 +547,57 @@ void hpm_advance_cycles(riommu *m, uint64_t cycles);
 
 void debug_start(riommu *m); /* tr_req_ctl.Go/Busy was set */
 void debug_complete(riommu *m);
+
+/* ---- timing.c ------------------------------------------------------------- */
+
+bool timing_init(riommu *m); /* allocate the slot pools; false on OOM */
+void timing_free(riommu *m);
+void timing_reset(riommu *m); /* every slot free, nothing in flight */
+/* A translation arrives at m->now: take the earliest free translation slot
+ * and start the cursor there plus timing.xlate_lat. */
+void tm_xlate_begin(riommu *m);
+/* It completes at the cursor: the slot stays busy until then. Returns the
+ * latency (completion - arrival), saturated to 32 bits. */
+uint32_t tm_xlate_end(riommu *m);
+/* A lookup (n == 1) or an invalidation scan of n sets in cache `id`: take
+ * one of its slots for n * lat cycles from the cursor on. */
+void tm_cache_slow(riommu *m, riommu_cache_id id, uint64_t n);
+/* A table walk starts at the cursor: take a walker slot; returns it. */
+unsigned tm_walk_begin(riommu *m);
+void tm_walk_end(riommu *m, unsigned slot); /* held until the cursor */
+/* Latest completion of a translation in flight (<= m->now: none). */
+uint64_t tm_inflight_until(const riommu *m);
+/* Is reserved work (translations, DMA data, scans) still running? Its end
+ * needs no event: nothing happens then, but riommu_settle waits for it. */
+static inline bool tm_busy(const riommu *m)
+{
+    return m->tm.on && m->tm.horizon > m->now;
+}
+
+static inline void tm_cache(riommu *m, riommu_cache_id id)
+{
+    riommu_timing *tm = &m->tm;
+    if (!tm->on || !tm->cache[id].slots)
+        return;
+    tm_port *p = &tm->cache[id].port[0];
+    if (tm->quiet && p->epoch != tm->epoch) {
+        /* Alone, first use of this cache: its first port is free now (what
+         * tm_cache_slow would find). The translation's end covers horizon. */
+        p->epoch = tm->epoch;
+        p->n = 1;
+        p->iv[0].start = tm->t;
+        tm->t += tm->cache[id].lat;
+        p->iv[0].end = tm->t;
+        return;
+    }
+    tm_cache_slow(m, id, 1);
+}
+/* One implicit memory access at the cursor. */
+static inline void tm_mem(riommu *m)
+{
+    if (m->tm.on)
+        m->tm.t += m->cfg.timing.mem_lat;
+}
 
 /* ---- iommu.c -------------------------------------------------------------- */
 

@@ -2,10 +2,12 @@
  * iommu.c - life cycle, configuration, the model clock and statistics.
  *
  * Time: the model owns a cycle counter. Work that the spec lets happen
- * asynchronously (BUSY windows of ddtp and the queue CSRs, command
- * execution, the debug interface) is scheduled at a cycle and run by
- * riommu_step / riommu_settle. Device requests run synchronously and then
- * advance the clock by their modelled latency.
+ * asynchronously (BUSY windows of ddtp and the queue CSRs, command fetch
+ * and execution, the debug interface) is scheduled at a cycle and run by
+ * riommu_step / riommu_settle. Device requests do their functional work at
+ * once; their cost is reserved in the slot pools of timing.c, and
+ * riommu_translate then advances the clock to the completion while
+ * riommu_issue_translate leaves it (docs/timing.md).
  */
 #include "internal.h"
 
@@ -16,7 +18,7 @@
 static riommu_cache_config cache_default(uint32_t entries, uint32_t assoc,
                                                uint32_t lat)
 {
-    riommu_cache_config c = {entries, assoc, RIOMMU_REPL_LRU, true, lat};
+    riommu_cache_config c = {entries, assoc, RIOMMU_REPL_LRU, true, lat, 1};
     return c;
 }
 
@@ -56,6 +58,10 @@ void riommu_config_default(riommu_config *cfg)
     cfg->timing.ddtp_busy = 8;
     cfg->timing.qcsr_busy = 8;
     cfg->timing.xlate_lat = 2;
+    cfg->timing.enable = true;
+    cfg->timing.xlate_slots = 8;
+    cfg->timing.ptw_slots = 2;
+    cfg->timing.clock_mhz = 1000;
 }
 
 static bool errf(char *err, size_t errlen, const char *fmt, ...)
@@ -72,6 +78,10 @@ static bool errf(char *err, size_t errlen, const char *fmt, ...)
 static bool cache_ok(const riommu_cache_config *c, const char *name, char *err,
                      size_t errlen)
 {
+    if (c->lat > RIOMMU_TIMING_MAX_LAT)
+        return errf(err, errlen, "%s.lat: %u exceeds %u", name, c->lat, RIOMMU_TIMING_MAX_LAT);
+    if (c->slots < 1 || c->slots > 64)
+        return errf(err, errlen, "%s.slots: %u outside 1..64", name, c->slots);
     if (!c->enable || c->entries == 0)
         return true;
     if (c->entries > (1u << 20))
@@ -153,6 +163,30 @@ bool riommu_config_check(const riommu_config *cfg, char *err, size_t errlen)
                     cfg->defects & ~(uint32_t)RIOMMU_DEFECT_ALL);
     if (cfg->rcid_bits > 12 || cfg->mcid_bits > 12)
         return errf(err, errlen, "rcid_bits/mcid_bits: at most 12");
+    const riommu_timing_config *t = &cfg->timing;
+    static const struct {
+        const char *name;
+        size_t off;
+    } lats[] = {
+        {"mem_lat", offsetof(riommu_timing_config, mem_lat)},
+        {"cmd_lat", offsetof(riommu_timing_config, cmd_lat)},
+        {"ddtp_busy", offsetof(riommu_timing_config, ddtp_busy)},
+        {"qcsr_busy", offsetof(riommu_timing_config, qcsr_busy)},
+        {"xlate_lat", offsetof(riommu_timing_config, xlate_lat)},
+    };
+    for (unsigned i = 0; i < sizeof lats / sizeof lats[0]; i++) {
+        uint32_t v;
+        memcpy(&v, (const char *)t + lats[i].off, sizeof v);
+        if (v > RIOMMU_TIMING_MAX_LAT)
+            return errf(err, errlen, "timing.%s: %u exceeds %u", lats[i].name, v,
+                        RIOMMU_TIMING_MAX_LAT);
+    }
+    if (t->xlate_slots < 1 || t->xlate_slots > 256)
+        return errf(err, errlen, "timing.xlate_slots: %u outside 1..256", t->xlate_slots);
+    if (t->ptw_slots < 1 || t->ptw_slots > 64)
+        return errf(err, errlen, "timing.ptw_slots: %u outside 1..64", t->ptw_slots);
+    if (t->clock_mhz < 1 || t->clock_mhz > 100000)
+        return errf(err, errlen, "timing.clock_mhz: %u outside 1..100000", t->clock_mhz);
     return cache_ok(&cfg->ddtc, "ddtc", err, errlen) &&
            cache_ok(&cfg->pdtc, "pdtc", err, errlen) &&
            cache_ok(&cfg->iotlb, "iotlb", err, errlen) &&
@@ -185,6 +219,12 @@ riommu *riommu_create(const riommu_config *cfg, const riommu_host_ops *host, cha
         errf(err, errlen, "out of memory");
         return NULL;
     }
+    if (!timing_init(m)) {
+        ioatc_free(m);
+        free(m);
+        errf(err, errlen, "out of memory");
+        return NULL;
+    }
     riommu_reset(m);
     return m;
 }
@@ -194,6 +234,7 @@ void riommu_destroy(riommu *m)
     if (!m)
         return;
     ioatc_free(m);
+    timing_free(m);
     free(m);
 }
 
@@ -207,6 +248,8 @@ void riommu_reset(riommu *m)
     memset(&m->pq_busy, 0, sizeof m->pq_busy);
     memset(&m->dbg_busy, 0, sizeof m->dbg_busy);
     m->cq_sched = false;
+    m->cq_fetched = false;
+    timing_reset(m);
     m->intr_depth = 0;
     intr_reset(m);
 }
@@ -230,11 +273,8 @@ void model_run_due(riommu *m)
         qcsr_settle_on(m, RIOMMU_REG_PQCSR);
     if (m->dbg_busy.active && m->dbg_busy.done_at <= m->now)
         debug_complete(m);
-    if (m->cq_sched && m->cq_next <= m->now) {
-        m->cq_sched = false;
-        cmdq_execute_one(m);
-        cmdq_schedule(m);
-    }
+    if (m->cq_sched && m->cq_next <= m->now)
+        cmdq_run_due(m);
 }
 
 static void advance_to(riommu *m, uint64_t t)
@@ -261,9 +301,10 @@ void riommu_step(riommu *m, uint64_t cycles)
 uint64_t riommu_settle(riommu *m)
 {
     uint64_t start = m->now;
-    /* Every iteration completes a BUSY window or executes a command; the
-     * command ring holds at most mask + 1 commands before cqh meets cqt. */
-    uint64_t guard = (uint64_t)queue_mask(m, RIOMMU_REG_CQB) + 16;
+    /* Every iteration completes a BUSY window or a command fetch or
+     * execution (two per command with timing); the command ring holds at
+     * most mask + 1 commands before cqh meets cqt. */
+    uint64_t guard = 2 * ((uint64_t)queue_mask(m, RIOMMU_REG_CQB) + 1) + 16;
     for (uint64_t n = 0; n < guard; n++) {
         uint64_t t = model_next_event(m);
         if (t == UINT64_MAX)
@@ -271,10 +312,16 @@ uint64_t riommu_settle(riommu *m)
         advance_to(m, t);
         model_run_due(m);
     }
+    /* Translations, DMA data and scans in flight end without any work. */
+    if (tm_busy(m))
+        advance_to(m, m->tm.horizon);
     return m->now - start;
 }
 
-bool riommu_idle(const riommu *m) { return model_next_event(m) == UINT64_MAX; }
+bool riommu_idle(const riommu *m)
+{
+    return model_next_event(m) == UINT64_MAX && !tm_busy(m);
+}
 
 uint64_t riommu_now(const riommu *m) { return m->now; }
 

@@ -5,6 +5,11 @@
  * Hot path: an IOTLB hit on an untranslated request costs one DDTC lookup,
  * one IOTLB lookup and the permission check, allocates nothing and takes no
  * lock.
+ *
+ * Timing (docs/timing.md): the translation takes a translation slot on
+ * arrival (tm_xlate_begin) and frees it at completion (tm_xlate_end); the
+ * DDTC, IOTLB and walk-cache lookups, walks and memory accesses in between
+ * are charged where they happen (here, ddt.c, walk.c).
  */
 #include "internal.h"
 
@@ -154,17 +159,27 @@ static void count_event(riommu *m, const riommu_request *req, unsigned ev, bool 
     hpm_count(m, ev, &ids);
 }
 
-/* The end of every translation: latency and statistics. */
-static void account(riommu *m, riommu_response *rsp, uint32_t cycles)
+/* The bucket of a latency histogram (riommu_stats.latency_hist): the
+ * smallest b with 2^b >= cycles, at most 15. */
+static unsigned latency_bucket(uint64_t cycles)
 {
+    unsigned b = 0;
+    while (b < 15 && (1ull << b) < cycles)
+        b++;
+    return b;
+}
+
+/* The end of every translation: it completes at the timing cursor
+ * (tm_xlate_end frees its translation slot then; 0 cycles in functional
+ * mode), then latency and statistics. */
+static inline void account(riommu *m, riommu_response *rsp)
+{
+    uint32_t cycles = m->tm.on ? tm_xlate_end(m) : 0;
     rsp->cycles = cycles;
     if (rsp->status == RIOMMU_RSP_OK)
         m->st.translations_ok++;
     m->st.translate_cycles += cycles;
-    unsigned b = 0; /* the smallest b (at most 15) with 2^b >= cycles */
-    while (b < 15 && (1u << b) < cycles)
-        b++;
-    m->st.latency_hist[b]++;
+    m->st.latency_hist[latency_bucket(cycles)]++;
 }
 
 /*
@@ -176,11 +191,16 @@ static void account(riommu *m, riommu_response *rsp, uint32_t cycles)
  * DDTC set scan). It looks first and changes nothing unless it completes
  * the translation; every other case, and every request while observers
  * are installed or an HPM counter counts untranslated requests, is left to
- * translate_process. tests/model/test_hotpath.cpp
+ * translate_process. Under the timing layer it makes the same calls into
+ * timing.c as translate_process does on a hit, so it charges the same
+ * slots, ports and latency whether or not other work is in flight.
+ * riommu_translate alone calls it: with one call site it is inlined there
+ * (a second one, in riommu_issue_translate, cost functional hits about
+ * 1.5 ns out of 11). tests/model/test_hotpath.cpp
  * (HotPath_HitPathMatchesGeneralPath) runs the same requests both ways:
  * a change to what translate_process does on a hit belongs here too.
  */
-static bool translate_hit(riommu *m, const riommu_request *req, riommu_response *rsp)
+static inline bool translate_hit(riommu *m, const riommu_request *req, riommu_response *rsp)
 {
     if (req->kind != RIOMMU_REQ_UNTRANSLATED || req->pv || m->has_obs ||
         (cap_has(m, RIOMMU_CAP_HPM) && (m->hpm_events & (1u << HPM_EV_UNTRANSLATED))))
@@ -219,7 +239,15 @@ static bool translate_hit(riommu *m, const riommu_request *req, riommu_response 
     }
     if (!perm_ok_cached(e, req, false))
         return false;
-    /* Complete it as translate_process would: ddtc_lookup, iotlb_lookup. */
+    /* Complete it as translate_process would: a translation slot, a DDTC
+     * lookup slot (ddt_locate), an IOTLB lookup slot, in that order -- the
+     * timing layer's charges depend only on its own state and the clock,
+     * not on what the lookups find -- then ddtc_lookup, iotlb_lookup. */
+    if (m->tm.on) {
+        tm_xlate_begin(m);
+        tm_cache(m, RIOMMU_CACHE_DDTC);
+        tm_cache(m, RIOMMU_CACHE_IOTLB);
+    }
     c->ddtc_last = d;
     m->st.translations++;
     m->st.ddtc.lookups++;
@@ -234,14 +262,15 @@ static bool translate_hit(riommu *m, const riommu_request *req, riommu_response 
     qos_from(m, dc, rsp);
     fill_from_pte(rsp, e->pte, e->pbase | (req->iova & (e->size - 1)), e->size, e->global);
     rsp->iotlb_hit = true;
-    account(m, rsp, m->cfg.timing.xlate_lat + c->ddtc_g.lat + c->iotlb_g.lat);
+    account(m, rsp);
     return true;
 }
 
 void translate_process(riommu *m, const riommu_request *req, riommu_response *rsp)
 {
     memset(rsp, 0, sizeof *rsp);
-    uint32_t cycles = m->cfg.timing.xlate_lat;
+    if (m->tm.on)
+        tm_xlate_begin(m);
     unsigned mode = (unsigned)(reg_get(m, RIOMMU_REG_DDTP) & RIOMMU_DDTP_MODE);
     bool untranslated = req->kind == RIOMMU_REQ_UNTRANSLATED;
 
@@ -276,7 +305,6 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
     riommu_dc dc;
     dc_lookup dl;
     ddt_locate(m, req->device_id, &dc, &dl);
-    cycles += dl.cycles;
     if (!dl.from_cache)
         count_event(m, req, HPM_EV_DDT_WALK, false, 0);
     if (dl.cause) {
@@ -332,7 +360,7 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
     /* 17. First-stage translation, through the IOTLB. */
     {
         bool sxl = dc.tc & RIOMMU_DC_TC_SXL;
-        cycles += m->c.iotlb_g.lat;
+        tm_cache(m, RIOMMU_CACHE_IOTLB);
         iotlb_entry *e = iotlb_lookup(m, false, 0, true, pscid, req->iova);
         if (e && perm_ok_cached(e, req, sum)) {
             fill_from_pte(rsp, e->pte, e->pbase | (req->iova & (e->size - 1)), e->size,
@@ -358,7 +386,10 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
         wp.use_walkc = true;
         walk_result wr;
         walk_translate(m, &wp, req->iova, &wr);
-        cycles += wr.cycles;
+        if (wr.mem_reads) { /* a walk that started (counted in s1_walks) */
+            m->st.walk_cycles += wr.cycles;
+            m->st.walk_latency_hist[latency_bucket(wr.cycles)]++;
+        }
         if (wr.cause) {
             fail(m, req, rsp, wr.cause, dtf, 0);
             goto out;
@@ -368,7 +399,7 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
         fill_from_pte(rsp, wr.pte, wr.pa, wr.size, wr.global);
     }
 out:
-    account(m, rsp, cycles);
+    account(m, rsp);
 }
 
 static bool request_ok(const riommu_request *req)
@@ -427,8 +458,9 @@ riommu_rsp_status riommu_dma(riommu *m, const riommu_request *req, void *buf,
             req->access == RIOMMU_WRITE
                 ? mem_write_raw(m, r.pa, p, (size_t)chunk, RIOMMU_ACC_DMA_DATA)
                 : mem_read_raw(m, r.pa, p, (size_t)chunk, RIOMMU_ACC_DMA_DATA);
-        total += m->cfg.timing.mem_lat;
-        riommu_step(m, r.cycles + m->cfg.timing.mem_lat);
+        uint32_t data = m->tm.on ? m->cfg.timing.mem_lat : 0;
+        total += data;
+        riommu_step(m, r.cycles + data);
         if (s != RIOMMU_MEM_OK) {
             *rsp = r;
             rsp->status = RIOMMU_RSP_FAULT;
@@ -447,5 +479,77 @@ riommu_rsp_status riommu_dma(riommu *m, const riommu_request *req, void *buf,
     }
     *rsp = first;
     rsp->cycles = total;
+    return rsp->status;
+}
+
+riommu_rsp_status riommu_issue_translate(riommu *m, const riommu_request *req,
+                                         riommu_response *rsp)
+{
+    if (!request_ok(req)) {
+        memset(rsp, 0, sizeof *rsp);
+        rsp->status = RIOMMU_RSP_BAD_REQUEST;
+        return rsp->status;
+    }
+    translate_process(m, req, rsp);
+    return rsp->status;
+}
+
+riommu_rsp_status riommu_issue_dma(riommu *m, const riommu_request *req, void *buf,
+                                   riommu_response *rsp)
+{
+    if (!request_ok(req) || !buf || req->kind == RIOMMU_REQ_ATS) {
+        memset(rsp, 0, sizeof *rsp);
+        rsp->status = RIOMMU_RSP_BAD_REQUEST;
+        return rsp->status;
+    }
+    uint8_t *p = buf;
+    uint64_t iova = req->iova;
+    uint64_t left = req->len;
+    uint32_t data = m->tm.on ? m->cfg.timing.mem_lat : 0;
+    uint64_t last = 0; /* latest data completion, relative to now */
+    bool have_first = false;
+    riommu_response first;
+    memset(&first, 0, sizeof first);
+    while (left) {
+        uint64_t chunk = 4096 - (iova & 4095);
+        if (chunk > left)
+            chunk = left;
+        riommu_request pr = *req;
+        pr.iova = iova;
+        pr.len = (uint32_t)chunk;
+        riommu_response r;
+        translate_process(m, &pr, &r); /* every page arrives now */
+        uint64_t done = r.cycles;
+        riommu_mem_status s = RIOMMU_MEM_OK;
+        if (r.status == RIOMMU_RSP_OK) {
+            s = req->access == RIOMMU_WRITE
+                    ? mem_write_raw(m, r.pa, p, (size_t)chunk, RIOMMU_ACC_DMA_DATA)
+                    : mem_read_raw(m, r.pa, p, (size_t)chunk, RIOMMU_ACC_DMA_DATA);
+            done += data;
+        }
+        if (done > last)
+            last = done;
+        if (r.status != RIOMMU_RSP_OK || s != RIOMMU_MEM_OK) {
+            *rsp = r;
+            if (r.status == RIOMMU_RSP_OK) {
+                rsp->status = RIOMMU_RSP_FAULT;
+                rsp->cause = walk_access_fault_cause(req->access);
+                rsp->recorded = false;
+            }
+            break;
+        }
+        if (!have_first) {
+            first = r;
+            have_first = true;
+        }
+        p += chunk;
+        iova += chunk;
+        left -= chunk;
+    }
+    if (!left)
+        *rsp = first;
+    rsp->cycles = last > UINT32_MAX ? UINT32_MAX : (uint32_t)last;
+    if (m->tm.on && m->now + last > m->tm.horizon)
+        m->tm.horizon = m->now + last; /* settle waits for the data */
     return rsp->status;
 }

@@ -100,25 +100,21 @@ static bool va_in_range(uint64_t va, unsigned va_bits, bool sxl, unsigned stage)
 
 #define MAX_AD_RETRIES 8
 
-void walk_translate(riommu *m, const walk_params *p, uint64_t va, walk_result *r)
+/* The walk of walk_translate; the caller holds a walker slot, memory
+ * accesses and walk-cache lookups are charged at the timing cursor. */
+static void walk(riommu *m, const walk_params *p, uint64_t va, unsigned levels,
+                 walk_result *r)
 {
-    memset(r, 0, sizeof *r);
-    unsigned va_bits = 0;
-    unsigned levels = walk_levels(p->mode, p->sxl, p->stage, &va_bits);
     const bool sv32 = p->sxl;
     const unsigned pte_size = sv32 ? 4 : 8;
     const uint16_t pf = walk_page_fault_cause(p->stage, p->access);
     const uint16_t af = walk_access_fault_cause(p->access);
     const bool write = p->access == RIOMMU_WRITE;
-    const uint64_t mem_lat = m->cfg.timing.mem_lat;
 
-    if (!levels || (!va_in_range(va, va_bits, p->sxl, p->stage) &&
-                    !defect(m, RIOMMU_DEFECT_NO_CANONICAL_CHECK))) {
-        r->cause = pf;
-        return;
-    }
     if (p->stage == 1)
         m->st.s1_walks++;
+    else
+        m->st.s2_walks++;
 
     for (unsigned attempt = 0;; attempt++) {
         uint64_t a = p->root_ppn << 12;
@@ -127,7 +123,7 @@ void walk_translate(riommu *m, const walk_params *p, uint64_t va, walk_result *r
 
         /* Start below the deepest non-leaf PTE held in the walk cache. */
         if (p->use_walkc && m->c.walkc && levels > 1) {
-            r->cycles += m->c.walkc_g.lat;
+            tm_cache(m, RIOMMU_CACHE_WALKC); /* every level probed at once */
             for (unsigned l = 1; l < levels; l++) {
                 uint64_t cpte;
                 bool g;
@@ -154,10 +150,14 @@ void walk_translate(riommu *m, const walk_params *p, uint64_t va, walk_result *r
             } else {
                 s = mem_load64(m, pte_pa, p->be, kind, &pte);
             }
-            r->cycles += (uint32_t)mem_lat;
+            tm_mem(m);
             r->mem_reads++;
-            if (p->stage == 1 && i < 5)
-                m->st.s1_walk_levels[i]++;
+            if (i < 5) {
+                if (p->stage == 1)
+                    m->st.s1_walk_levels[i]++;
+                else
+                    m->st.s2_walk_levels[i]++;
+            }
             if (m->has_obs)
                 OBS(m, walk_step, p->stage, (unsigned)i, pte_pa, pte);
             if (s == RIOMMU_MEM_DATA_CORRUPTION) {
@@ -249,7 +249,7 @@ void walk_translate(riommu *m, const walk_params *p, uint64_t va, walk_result *r
             uint64_t seen = 0;
             riommu_mem_status s = mem_cas(m, pte_pa, p->be, sv32, RIOMMU_ACC_AD_UPDATE,
                                           pte, stored, &seen);
-            r->cycles += (uint32_t)mem_lat;
+            tm_mem(m);
             m->st.ad_updates++;
             if (s == RIOMMU_MEM_DATA_CORRUPTION) {
                 r->cause = RIOMMU_CAUSE_PT_CORRUPTION;
@@ -293,4 +293,22 @@ void walk_translate(riommu *m, const walk_params *p, uint64_t va, walk_result *r
         }
         return;
     }
+}
+
+void walk_translate(riommu *m, const walk_params *p, uint64_t va, walk_result *r)
+{
+    memset(r, 0, sizeof *r);
+    unsigned va_bits = 0;
+    unsigned levels = walk_levels(p->mode, p->sxl, p->stage, &va_bits);
+    if (!levels || (!va_in_range(va, va_bits, p->sxl, p->stage) &&
+                    !defect(m, RIOMMU_DEFECT_NO_CANONICAL_CHECK))) {
+        r->cause = walk_page_fault_cause(p->stage, p->access);
+        return; /* decided before any walk: no walker slot */
+    }
+    unsigned slot = tm_walk_begin(m);
+    uint64_t t0 = m->tm.t;
+    walk(m, p, va, levels, r);
+    tm_walk_end(m, slot);
+    if (m->tm.on)
+        r->cycles = (uint32_t)(m->tm.t - t0);
 }

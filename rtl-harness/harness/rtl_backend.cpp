@@ -177,6 +177,7 @@ void b_caps(void *, riommu_backend_caps *c)
     std::memset(c, 0, sizeof *c);
     c->dma = c->dma_exec = c->process_id = c->priv = true;
     c->reports_pa = c->reports_cause = c->events = c->cycles = true;
+    c->reports_latency = true;
 }
 
 int b_mmio_read(void *ctx, uint32_t off, unsigned size, uint64_t *val)
@@ -219,6 +220,9 @@ int b_dma(void *ctx, const riommu_request *req, void *buf, riommu_response *rsp)
     uint8_t *data = static_cast<uint8_t *>(buf);
     uint32_t done = 0;
     bool first = true;
+    // latency: the beats go one after another; from the first's issue to
+    // the last response (riommu_backend_caps.reports_latency)
+    const uint64_t t0 = b->h->cycle();
     while (done < req->len) {
         uint64_t a = req->iova + done;
         unsigned n = 8 - static_cast<unsigned>(a & 7);
@@ -242,6 +246,7 @@ int b_dma(void *ctx, const riommu_request *req, void *buf, riommu_response *rsp)
         if (!b->h->dev_access(d, &r))
             return failed(b);
         b->want_pa = false;
+        rsp->cycles = static_cast<uint32_t>(b->h->cycle() - t0);
         if (r.resp == rh::AXI_DECERR) {
             rsp->status = RIOMMU_RSP_BAD_REQUEST;
             return 0;
@@ -261,6 +266,7 @@ int b_dma(void *ctx, const riommu_request *req, void *buf, riommu_response *rsp)
         done += n;
     }
     rsp->status = RIOMMU_RSP_OK;
+    rsp->cycles = static_cast<uint32_t>(b->h->cycle() - t0);
     return 0;
 }
 

@@ -38,6 +38,10 @@ struct Pair {
             b.timing.cmd_lat = 40;
             b.timing.ddtp_busy = 100;
             b.timing.qcsr_busy = 0;
+            b.timing.xlate_slots = 1;
+            b.timing.ptw_slots = 1;
+            b.iotlb.lat = 3;
+            b.iotlb.slots = 3;
         }
         riommu_backend_ops be[2];
         char err[128];

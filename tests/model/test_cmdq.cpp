@@ -340,6 +340,9 @@ TEST_F(ModelTest, Cmdq_BigEndianCommandsAndFenceData) {
 // after the earlier invalidation has taken effect.
 TEST_F(ModelTest, Cmdq_IofenceCompletesAfterEarlierCommands) {
     cfg.timing.cmd_lat = 10;
+    cfg.timing.mem_lat = 0;  // no fetch cost: each command takes cmd_lat
+    cfg.walkc.lat = 0;       // and no invalidation scan cost
+    cfg.iotlb.lat = 0;
     BRINGUP();
     uint64_t root = new_root();
     map(root, SV39, 0x1000, 0x90001000, RWUAD);
@@ -618,10 +621,12 @@ TEST_F(ModelTest, Cmdq_DisabledQueueFetchesNothing) {
 
 // ---- timing ---------------------------------------------------------------------------------
 
-// riommu.h timing.cmd_lat: "execute one command"; riommu_step advances one
-// command per cmd_lat cycles; riommu_idle reports pending work.
-TEST_F(ModelTest, Cmdq_Timing_OneCommandPerCmdLat) {
+// docs/timing.md "Commands": a command costs its fetch (mem_lat) and
+// cmd_lat; riommu_step runs one IOFENCE.C per mem_lat + cmd_lat cycles;
+// riommu_idle reports pending work.
+TEST_F(ModelTest, Cmdq_Timing_OneCommandPerFetchAndCmdLat) {
     cfg.timing.cmd_lat = 10;
+    cfg.timing.mem_lat = 5;
     CQ_UP();
     EXPECT_TRUE(riommu_idle(m));
     submit(iofence());
@@ -629,16 +634,31 @@ TEST_F(ModelTest, Cmdq_Timing_OneCommandPerCmdLat) {
     submit(iofence());
     EXPECT_FALSE(riommu_idle(m));
     EXPECT_EQ(rd32(RIOMMU_REG_CQH), 0u) << "asynchronous: nothing at the doorbell";
+    riommu_step(m, 14);
+    EXPECT_EQ(rd32(RIOMMU_REG_CQH), 0u);
+    riommu_step(m, 1);
+    EXPECT_EQ(rd32(RIOMMU_REG_CQH), 1u);
+    riommu_step(m, 15);
+    EXPECT_EQ(rd32(RIOMMU_REG_CQH), 2u);
+    EXPECT_FALSE(riommu_idle(m));
+    riommu_step(m, 15);
+    EXPECT_EQ(rd32(RIOMMU_REG_CQH), 3u);
+    EXPECT_TRUE(riommu_idle(m));
+}
+
+// docs/timing.md "Functional mode": without timing a command takes cmd_lat.
+TEST_F(ModelTest, Cmdq_Timing_FunctionalModeOneCommandPerCmdLat) {
+    cfg.timing.enable = false;
+    cfg.timing.cmd_lat = 10;
+    CQ_UP();
+    submit(iotinval_vma());
+    submit(iofence());
     riommu_step(m, 9);
     EXPECT_EQ(rd32(RIOMMU_REG_CQH), 0u);
     riommu_step(m, 1);
     EXPECT_EQ(rd32(RIOMMU_REG_CQH), 1u);
-    riommu_step(m, 10);
+    EXPECT_EQ(settle(), 10u);
     EXPECT_EQ(rd32(RIOMMU_REG_CQH), 2u);
-    EXPECT_FALSE(riommu_idle(m));
-    riommu_step(m, 10);
-    EXPECT_EQ(rd32(RIOMMU_REG_CQH), 3u);
-    EXPECT_TRUE(riommu_idle(m));
 }
 
 // riommu_settle: "Run until idle ... Returns the cycles that elapsed."
@@ -648,8 +668,8 @@ TEST_F(ModelTest, Cmdq_Timing_SettleReturnsElapsedCycles) {
     uint64_t t0 = riommu_now(m);
     for (int i = 0; i < 4; i++)
         submit(iofence());
-    EXPECT_EQ(settle(), 40u);
-    EXPECT_EQ(riommu_now(m) - t0, 40u);
+    EXPECT_EQ(settle(), 4u * (20 + 10));
+    EXPECT_EQ(riommu_now(m) - t0, 4u * (20 + 10));
     EXPECT_EQ(rd32(RIOMMU_REG_CQH), 4u);
     EXPECT_TRUE(riommu_idle(m));
     EXPECT_EQ(settle(), 0u);

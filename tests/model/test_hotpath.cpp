@@ -88,18 +88,33 @@ void no_cache_event(void *, riommu_cache_id, riommu_cache_event_kind, uint64_t) 
 // their own. A twin model with an observer installed takes the general path
 // for everything; both get the same random requests and commands, and
 // answer alike after every one: response, statistics, clock, cache contents.
+// docs/timing.md: with the timing layer on (slot and cursor accounting, so
+// the latencies, clock and iommu.timing.* statistics must agree too) and
+// off (functional mode: 0 cycles); blocking (riommu_translate, every
+// translation "quiet") and mixed (riommu_issue_translate a few cycles
+// apart between blocking calls, so translations overlap, wait for slots and
+// share cache ports, and the blocking hits find work in flight).
 TEST_F(ModelTest, HotPath_HitPathMatchesGeneralPath) {
     const riommu_repl_policy policies[] = {RIOMMU_REPL_LRU, RIOMMU_REPL_FIFO,
                                            RIOMMU_REPL_RANDOM};
-    for (riommu_repl_policy pol : policies) {
-        SCOPED_TRACE(pol);
+    for (int variant = 0; variant < 9; variant++) {
+        riommu_repl_policy pol = policies[variant % 3];
+        bool timed = variant < 6;           // 0-5 timed, 6-8 functional
+        bool issue = variant >= 3 && variant < 6; // 3-5 timed, issued and blocking mixed
+        SCOPED_TRACE(::testing::Message() << "policy " << pol << (timed ? " timed" : " functional")
+                                          << (issue ? " mixed" : " blocking"));
         riommu_destroy(m);
         m = nullptr;
         mem = Memory{};
         next_page = 0x80000000ull;
         riommu_config_default(&cfg);
-        cfg.iotlb = {32, 4, pol, true, 1}; // small: evictions and refills
-        cfg.ddtc = {4, 2, pol, true, 1};
+        cfg.iotlb = {32, 4, pol, true, 1, 1}; // small: evictions and refills
+        cfg.ddtc = {4, 2, pol, true, 1, 1};
+        cfg.timing.enable = timed;
+        if (issue) {
+            cfg.timing.xlate_slots = 3; // few: translations wait for slots
+            cfg.iotlb.lat = 2;          // and for cache ports
+        }
         Create();
         setup_ddt(RIOMMU_DDTP_MODE_3LVL);
         enable_cq();
@@ -149,7 +164,7 @@ TEST_F(ModelTest, HotPath_HitPathMatchesGeneralPath) {
             rng ^= rng << 5;
             return rng;
         };
-        unsigned hits = 0;
+        unsigned hits = 0, busy_hits = 0;
         for (unsigned n = 0; n < 9000; n++) {
             // then a hot phase: 8 pages of one device, long runs of hits
             bool hot = n >= 6000;
@@ -179,8 +194,17 @@ TEST_F(ModelTest, HotPath_HitPathMatchesGeneralPath) {
             q.pv = (r >> 26) % 60 == 0;
             q.len = 8;
             riommu_response a{}, b{};
-            riommu_translate(m, &q, &a);
-            riommu_translate(twin, &q, &b);
+            bool busy = !riommu_idle(m);
+            if (issue && (r >> 27) % 2 == 0) {
+                riommu_issue_translate(m, &q, &a);
+                riommu_issue_translate(twin, &q, &b);
+                uint32_t gap = (r >> 28) % 4; // 0..3 cycles to the next request
+                riommu_step(m, gap);
+                riommu_step(twin, gap);
+            } else {
+                riommu_translate(m, &q, &a);
+                riommu_translate(twin, &q, &b);
+            }
             ASSERT_EQ(a.status, b.status) << n;
             ASSERT_EQ(a.cause, b.cause) << n;
             ASSERT_EQ(a.pa, b.pa) << n;
@@ -192,6 +216,7 @@ TEST_F(ModelTest, HotPath_HitPathMatchesGeneralPath) {
             ASSERT_EQ(a.iotlb_hit, b.iotlb_hit) << n;
             ASSERT_EQ(riommu_now(m), riommu_now(twin)) << n;
             hits += a.iotlb_hit;
+            busy_hits += a.iotlb_hit && busy;
         }
         riommu_stats sa, sb;
         riommu_get_stats(m, &sa);
@@ -207,6 +232,15 @@ TEST_F(ModelTest, HotPath_HitPathMatchesGeneralPath) {
         EXPECT_GT(sa.iotlb.evictions, 100u); // and replacement exercised
         EXPECT_GT(sa.ddtc.evictions, 100u);
         EXPECT_GT(sa.iotlb.invalidations, 10u);
+        if (timed)
+            EXPECT_GT(sa.translate_cycles, 0u);
+        else
+            EXPECT_EQ(sa.translate_cycles, 0u);
+        if (issue) { // the slot pools were contended, also for blocking hits
+            EXPECT_GT(busy_hits, 500u);
+            EXPECT_GT(sa.xlate_max_inflight, 1u);
+            EXPECT_GT(sa.xlate_wait_cycles + sa.cache_wait_cycles, 0u);
+        }
         for (riommu_cache_id id : {RIOMMU_CACHE_DDTC, RIOMMU_CACHE_IOTLB})
             EXPECT_EQ(riommu_cache_occupancy(m, id), riommu_cache_occupancy(twin, id));
         for (uint32_t did : dids)

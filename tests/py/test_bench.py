@@ -173,7 +173,7 @@ def test_bench_model_text(run_riommu):
     assert r.returncode == 0, r.stdout + r.stderr
     out = r.stdout
     assert out.splitlines()[0] == "riommu bench --model"
-    for mode in ("functional (every latency 0)", "timed (default latencies)"):
+    for mode in ("functional (timing.enable=false)", "timed (timing layer on, defaults)"):
         for title in ("IOTLB hits (Sv39, 64 pages, one device)",
                       "Sv39 misses (full 3-level walks, walk cache off)",
                       "Sv57 misses (full 5-level walks, walk cache off)",

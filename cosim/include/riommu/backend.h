@@ -38,6 +38,12 @@ typedef struct riommu_backend_caps {
                             it failed: status FAULT, cause 0) */
     bool events;         /* reports IOMMU-originated writes (events op) */
     bool cycles;         /* settle() returns meaningful cycle counts */
+    bool reports_latency;/* riommu_response.cycles of a DMA is its latency in
+                            the backend's clock: from the request entering
+                            the IOMMU to its last response (the model: the
+                            translations and data accesses it charged; the
+                            rtl backend: DUT cycles of the device-port
+                            beats, one after another) */
 } riommu_backend_caps;
 
 /* An IOMMU-originated memory write or interrupt, in the order it happened. */

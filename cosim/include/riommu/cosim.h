@@ -138,6 +138,17 @@ riommu_cosim_reg_rule riommu_cosim_reg_rule_of(uint32_t off);
 /* Settle every backend and compare the event streams. */
 void riommu_cosim_settle(riommu_cosim *c);
 
+/*
+ * Latency pairs (issue 7, "Calibration against RTL"): after every DMA that
+ * the reference and backend i (i >= 1) both answered with the same status,
+ * when both report latency (riommu_backend_caps.reports_latency), fn gets
+ * the request, the reference's response and backend i's (their `cycles`).
+ * NULL fn: none (the default). Costs nothing when unset.
+ */
+typedef void (*riommu_cosim_latency_fn)(void *ctx, unsigned backend, const riommu_request *req,
+                                        const riommu_response *ref, const riommu_response *rsp);
+void riommu_cosim_on_latency(riommu_cosim *c, riommu_cosim_latency_fn fn, void *ctx);
+
 /* Record a failed scenario expectation as a mismatch. */
 void riommu_cosim_expect_failed(riommu_cosim *c, const char *what, uint64_t expected,
                                 uint64_t actual);

@@ -24,6 +24,13 @@
  *     msi_cfg_tbl, wired and message interrupts.
  *   - HPM (iohpmcycles, event counters with ID filters), the debug
  *     translation-request interface, QoS IDs (iommu_qosid, DC.ta RCID/MCID).
+ *   - Cycle-approximate timing (docs/timing.md): translation, walker and
+ *     per-cache lookup slots with latencies charged where the work is done,
+ *     overlapping issued translations (riommu_issue_translate/_dma),
+ *     command fetch, execution and invalidation-scan time, IOFENCE.C
+ *     waiting for translations in flight; a functional mode without it.
+ *     Not modelled: memory bandwidth and contention, reordering at the
+ *     walker, the cost of fills, records and MSIs (docs/timing.md "Limits").
  *
  * WHAT IT DOES NOT DO YET (riommu_config_check refuses the capabilities)
  *   - Second-stage translation (Sv32x4..Sv57x4), process directories
@@ -126,7 +133,8 @@ typedef enum riommu_repl_policy {
     RIOMMU_REPL_RANDOM = 2 /* xorshift PRNG seeded from riommu_config.seed */
 } riommu_repl_policy;
 
-/* Geometry and timing of one cache; knob names follow DESIGN.md §2.5. */
+/* Geometry and timing of one cache; knob names follow DESIGN.md §2.5 and
+ * docs/timing.md ("Parameters"). */
 typedef struct riommu_cache_config {
     uint32_t entries;          /* total entries; 0 disables the cache */
     uint32_t assoc;            /* ways per set; 0 = fully associative.
@@ -134,15 +142,37 @@ typedef struct riommu_cache_config {
                                   entries/assoc a power of two */
     riommu_repl_policy policy; /* replacement within a set */
     bool enable;               /* false: never look up or fill */
-    uint32_t lat;              /* lookup latency, cycles */
+    uint32_t lat;              /* lookup latency, cycles (default 1) */
+    uint32_t slots;            /* lookup ports, 1..64: a lookup holds one for
+                                  `lat` cycles, so slots == lat is fully
+                                  pipelined (default 1) */
 } riommu_cache_config;
+
+/*
+ * Cycle-approximate timing (docs/timing.md). With `enable`, every
+ * translation takes one of `xlate_slots` translation slots, each cache
+ * lookup one of that cache's slots for its `lat`, each table walk one of
+ * `ptw_slots` walker slots, each implicit memory access costs `mem_lat`;
+ * commands cost a fetch, `cmd_lat` and their invalidation scans, and
+ * IOFENCE.C waits for the translations in flight. Without `enable`
+ * (functional mode) translations and commands cost nothing but the BUSY
+ * windows and `cmd_lat` per command, and responses carry 0 cycles.
+ */
+/* Largest accepted value of every latency and BUSY knob, cycles. */
+#define RIOMMU_TIMING_MAX_LAT (1u << 20)
 
 typedef struct riommu_timing_config {
     uint32_t mem_lat;      /* one implicit memory access, cycles (default 20) */
-    uint32_t cmd_lat;      /* execute one command, cycles (default 4) */
+    uint32_t cmd_lat;      /* execute one command after its fetch, cycles (default 4) */
     uint32_t ddtp_busy;    /* ddtp.busy after a mode change, cycles (default 8) */
     uint32_t qcsr_busy;    /* cq/fq/pqcsr.busy after en/dis, cycles (default 8) */
     uint32_t xlate_lat;    /* fixed pipeline cost of every translation (default 2) */
+    bool enable;           /* latency and slot accounting on (default true) */
+    uint32_t xlate_slots;  /* translations in flight at once, 1..256 (default 8) */
+    uint32_t ptw_slots;    /* table walks (DDT and page table) at once, 1..64
+                              (default 2) */
+    uint32_t clock_mhz;    /* IOMMU clock, MHz, 1..100000 (default 1000): only
+                              converts cycles to time (riommu_cycles_to_ns) */
 } riommu_timing_config;
 
 /*
@@ -339,7 +369,9 @@ typedef struct riommu_response {
     bool global;            /* G bit of the mapping */
     uint8_t pbmt;           /* memory type (Svpbmt) */
     uint16_t rcid, mcid;    /* QoS IDs for the request (0 without QOSID) */
-    uint32_t cycles;        /* modelled latency of this translation */
+    uint32_t cycles;        /* modelled latency: completion minus arrival
+                               cycle, queueing included (docs/timing.md);
+                               0 in functional mode (timing.enable false) */
     bool iotlb_hit;         /* served from the IOTLB */
 } riommu_response;
 
@@ -348,11 +380,25 @@ typedef struct riommu_response {
  * translation process (ds "Process to translate an IOVA"): device-context
  * lookup, checks, first-stage walk, A/D update, caching, and on a fault the
  * record in the fault queue (unless DC.tc.DTF suppresses it). The IOVA's
- * first byte decides; `len` is only validated. Time advances by the
- * latency (rsp->cycles). Returns rsp->status.
+ * first byte decides; `len` is only validated. The request arrives at
+ * riommu_now(); the clock then advances to its completion, so
+ * rsp->cycles elapse (a device that waits for its answer). Returns
+ * rsp->status.
  */
 riommu_rsp_status riommu_translate(riommu *m, const riommu_request *req,
                                    riommu_response *rsp);
+
+/*
+ * As riommu_translate, but the clock does not advance: the request arrives
+ * at riommu_now(), its functional effects (cache fills, A/D updates, fault
+ * record) happen now, and it completes at riommu_now() + rsp->cycles while
+ * holding a translation slot until then. Requests issued at the same cycle
+ * overlap up to the slot counts and queue beyond (docs/timing.md
+ * "Overlap"). riommu_step/riommu_settle move time on; riommu_idle is false
+ * while one is in flight.
+ */
+riommu_rsp_status riommu_issue_translate(riommu *m, const riommu_request *req,
+                                         riommu_response *rsp);
 
 /*
  * A complete device DMA: translate every 4 KiB page the access touches and
@@ -366,18 +412,29 @@ riommu_rsp_status riommu_translate(riommu *m, const riommu_request *req,
 riommu_rsp_status riommu_dma(riommu *m, const riommu_request *req, void *buf,
                              riommu_response *rsp);
 
+/*
+ * As riommu_dma, without advancing the clock: every page's translation
+ * arrives at riommu_now() (a burst), each page's data moves when its
+ * translation completes (`timing.mem_lat`), and rsp->cycles is the time
+ * until the last page's data has moved. Functional effects happen now.
+ */
+riommu_rsp_status riommu_issue_dma(riommu *m, const riommu_request *req, void *buf,
+                                   riommu_response *rsp);
+
 /* ------------------------------------------------------------------------- */
 /* Time                                                                       */
 /* ------------------------------------------------------------------------- */
 
 /* Advance the model clock by `cycles`, running the work that becomes due
- * (BUSY completions, command execution). */
+ * (BUSY completions, command fetch and execution), each at its cycle. */
 void riommu_step(riommu *m, uint64_t cycles);
 
 /*
- * Run until idle: all pending BUSY transitions finished, and the command
- * queue empty, stopped by an error, or off. Returns the cycles that
- * elapsed. Bounded: at most one pass over the command ring.
+ * Run until idle: all pending BUSY transitions finished, every issued
+ * translation completed, and the command queue empty, stopped by an error,
+ * or off. Returns the cycles that elapsed. Bounded: at most one pass over
+ * the command ring. Stepping one cycle at a time until riommu_idle gives
+ * the same state at the same cycle (docs/timing.md "Stepping").
  */
 uint64_t riommu_settle(riommu *m);
 
@@ -386,6 +443,9 @@ bool riommu_idle(const riommu *m);
 
 /* Cycle counter since creation. */
 uint64_t riommu_now(const riommu *m);
+
+/* `cycles` as nanoseconds at timing.clock_mhz. */
+double riommu_cycles_to_ns(const riommu *m, uint64_t cycles);
 
 /* ------------------------------------------------------------------------- */
 /* Statistics                                                                 */
@@ -417,6 +477,22 @@ typedef struct riommu_stats {
     uint64_t mmio_reads, mmio_writes, mmio_errors;
     uint64_t translate_cycles;      /* sum of response latencies */
     uint64_t latency_hist[16];      /* translations by ceil(log2(cycles)) */
+    /* Walks in detail (the statistics table, docs/stats.md). */
+    uint64_t s2_walks;              /* second-stage walks (0 until stage 2 exists) */
+    uint64_t s2_walk_levels[5];     /* second-stage PTE reads by level (0 = leaf level) */
+    uint64_t walk_cycles;           /* sum of page-table walk latencies: walk-cache
+                                       lookup plus every PTE read of the walk */
+    uint64_t walk_latency_hist[16]; /* walks by ceil(log2(cycles)), as latency_hist */
+
+    /* --- timing (docs/timing.md "Statistics"); all 0 in functional mode --- */
+    uint64_t xlate_wait_cycles;     /* cycles translations waited for an xlate slot */
+    uint64_t ptw_wait_cycles;       /* cycles table walks waited for a ptw slot */
+    uint64_t cache_wait_cycles;     /* cycles lookups and scans waited for a cache slot */
+    uint64_t ptw_walks;             /* table walks that held a ptw slot (DDT + S1) */
+    uint64_t cmd_busy_cycles;       /* fetch + execution cycles of commands */
+    uint64_t inval_cycles;          /* of which invalidation scans */
+    uint64_t fence_wait_cycles;     /* IOFENCE.C waiting for translations in flight */
+    uint64_t xlate_max_inflight;    /* most translation slots in use at once */
 } riommu_stats;
 
 /* Copy the statistics. */

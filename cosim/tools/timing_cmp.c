@@ -1,0 +1,191 @@
+/*
+ * timing_cmp.c - the latency comparison of `--timing-compare` (timing_cmp.h).
+ */
+#include "timing_cmp.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct tc_pair {
+    char prog[48];
+    char backend[16];
+    uint64_t iova;
+    uint32_t device_id, len;
+    uint8_t access, status;
+    uint32_t ref, other; /* cycles */
+} tc_pair;
+
+struct timing_cmp {
+    tc_pair *p;
+    size_t n, cap;
+    char prog[48];
+    char names[8][16]; /* the attached engine's backend names (it may go
+                          before the print: `riommu random`) */
+    bool oom;          /* a pair was lost for memory */
+};
+
+timing_cmp *timing_cmp_create(void)
+{
+    return calloc(1, sizeof(timing_cmp));
+}
+
+void timing_cmp_destroy(timing_cmp *t)
+{
+    if (!t)
+        return;
+    free(t->p);
+    free(t);
+}
+
+void timing_cmp_program(timing_cmp *t, const char *name)
+{
+    snprintf(t->prog, sizeof t->prog, "%s", name ? name : "");
+}
+
+static void on_latency(void *ctx, unsigned backend, const riommu_request *req,
+                       const riommu_response *ref, const riommu_response *rsp)
+{
+    timing_cmp *t = ctx;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        tc_pair *np = realloc(t->p, cap * sizeof *np);
+        if (!np) {
+            t->oom = true;
+            return;
+        }
+        t->p = np;
+        t->cap = cap;
+    }
+    tc_pair *e = &t->p[t->n++];
+    memcpy(e->prog, t->prog, sizeof e->prog);
+    snprintf(e->backend, sizeof e->backend, "%s", backend < 8 ? t->names[backend] : "?");
+    e->iova = req->iova;
+    e->device_id = req->device_id;
+    e->len = req->len;
+    e->access = (uint8_t)req->access;
+    e->status = (uint8_t)rsp->status;
+    e->ref = ref->cycles;
+    e->other = rsp->cycles;
+}
+
+void timing_cmp_attach(timing_cmp *t, riommu_cosim *c)
+{
+    for (unsigned i = 0; i < 8; i++)
+        snprintf(t->names[i], sizeof t->names[i], "%s", riommu_cosim_backend_name(c, i));
+    riommu_cosim_on_latency(c, on_latency, t);
+}
+
+uint64_t timing_cmp_count(const timing_cmp *t)
+{
+    return t->n;
+}
+
+/* |ref - other| / other (other 0 counts as 1 cycle). */
+static double rel(const tc_pair *e)
+{
+    double o = e->other ? (double)e->other : 1.0;
+    return ((double)e->ref - (double)e->other) / o;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+bool timing_cmp_summarize(const timing_cmp *t, const char *backend, timing_cmp_summary *out)
+{
+    memset(out, 0, sizeof *out);
+    double *abs_rel = malloc((t->n ? t->n : 1) * sizeof *abs_rel);
+    if (!abs_rel)
+        return false;
+    double sr = 0, so = 0, sa = 0, ss = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const tc_pair *e = &t->p[i];
+        if (strcmp(e->backend, backend))
+            continue;
+        double r = rel(e);
+        abs_rel[k++] = fabs(r);
+        sr += e->ref;
+        so += e->other;
+        sa += fabs(r);
+        ss += r;
+    }
+    if (k) {
+        qsort(abs_rel, k, sizeof *abs_rel, cmp_double);
+        size_t idx = (size_t)ceil(0.95 * (double)k);
+        out->n = k;
+        out->mean_ref = sr / (double)k;
+        out->mean_other = so / (double)k;
+        out->mean_abs_rel = sa / (double)k;
+        out->mean_signed_rel = ss / (double)k;
+        out->p95_abs_rel = abs_rel[idx ? idx - 1 : 0];
+    }
+    free(abs_rel);
+    return k != 0;
+}
+
+static const char *access_name(uint8_t a)
+{
+    return a == RIOMMU_WRITE ? "write" : a == RIOMMU_EXEC ? "exec" : "read";
+}
+
+void timing_cmp_print(const timing_cmp *t, FILE *out, unsigned worst)
+{
+    const char *ref = t->names[0][0] ? t->names[0] : "reference";
+    if (!t->n) {
+        fprintf(out, "timing compare: no DMA pairs (a pair needs a DMA both the reference and "
+                     "another backend that reports latency answered alike: model, rtl)\n");
+        return;
+    }
+    /* each backend once, in order of first appearance */
+    for (size_t i = 0; i < t->n; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = !strcmp(t->p[j].backend, t->p[i].backend);
+        if (seen)
+            continue;
+        const char *be = t->p[i].backend;
+        timing_cmp_summary s;
+        if (!timing_cmp_summarize(t, be, &s))
+            continue;
+        fprintf(out,
+                "timing compare %s vs %s: %" PRIu64 " DMAs; mean latency %.1f vs %.1f cycles; "
+                "relative error |%s-%s|/%s mean %.1f %%, p95 %.1f %%, signed mean %+.1f %%\n",
+                ref, be, s.n, s.mean_ref, s.mean_other, ref, be, be, 100.0 * s.mean_abs_rel,
+                100.0 * s.p95_abs_rel, 100.0 * s.mean_signed_rel);
+        /* the worst: a partial selection over the pairs of this backend */
+        size_t *idx = malloc((worst ? worst : 1) * sizeof *idx);
+        size_t m = 0;
+        for (size_t j = 0; idx && j < t->n; j++) {
+            if (strcmp(t->p[j].backend, be))
+                continue;
+            double r = fabs(rel(&t->p[j]));
+            size_t pos = m < worst ? m++ : worst;
+            if (pos == worst) {
+                if (!worst || r <= fabs(rel(&t->p[idx[worst - 1]])))
+                    continue;
+                pos = worst - 1;
+            }
+            while (pos > 0 && fabs(rel(&t->p[idx[pos - 1]])) < r) {
+                idx[pos] = idx[pos - 1];
+                pos--;
+            }
+            idx[pos] = j;
+        }
+        for (size_t w = 0; idx && w < m; w++) {
+            const tc_pair *e = &t->p[idx[w]];
+            fprintf(out,
+                    "  worst %zu: %s: device 0x%x %s 0x%" PRIx64 " len %u: %s %u, %s %u cycles "
+                    "(%+.0f %%)\n",
+                    w + 1, e->prog[0] ? e->prog : "-", e->device_id, access_name(e->access),
+                    e->iova, e->len, ref, e->ref, be, e->other, 100.0 * rel(e));
+        }
+        free(idx);
+    }
+    if (t->oom)
+        fprintf(out, "timing compare: some pairs were lost (out of memory)\n");
+}

@@ -1,0 +1,52 @@
+/*
+ * timing_cmp.h - `--timing-compare`: the reference model's predicted DMA
+ * latency against another backend's measured one (issue 7, "Calibration
+ * against RTL"; docs/rtl-harness.md "Timing comparison").
+ *
+ * A collector is fed by the engine (riommu_cosim_on_latency) over one or
+ * many programs and prints, per compared backend: how many DMAs, the mean
+ * of each side's latency, the mean and 95th-percentile relative error
+ * |model - other| / other, the signed mean (model fast or slow), and the
+ * worst requests. Only DMAs both sides answered with the same status count
+ * (a mismatch is the engine's business, not a timing error).
+ */
+#ifndef RIOMMU_TIMING_CMP_H
+#define RIOMMU_TIMING_CMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "riommu/cosim.h"
+
+typedef struct timing_cmp timing_cmp;
+
+/* An empty collector, or NULL when out of memory. */
+timing_cmp *timing_cmp_create(void);
+void timing_cmp_destroy(timing_cmp *t);
+
+/* The program whose DMAs come next ("tests/scenarios/03_paging_4k.scn",
+ * "seed 17"): named in the worst-request list. Copied (at most 47 bytes). */
+void timing_cmp_program(timing_cmp *t, const char *name);
+
+/* Attach to an engine: every latency pair of c goes to t, labelled with
+ * the backend names of c. */
+void timing_cmp_attach(timing_cmp *t, riommu_cosim *c);
+
+/* Pairs collected so far (all backends). */
+uint64_t timing_cmp_count(const timing_cmp *t);
+
+/* The summary per compared backend, at most `worst` worst requests each.
+ * With no pair at all, one line saying so (and why that may be). */
+void timing_cmp_print(const timing_cmp *t, FILE *out, unsigned worst);
+
+/* The figures of one backend's pairs, for tests and tooling: false when
+ * that backend has none. Relative errors are fractions (0.1 = 10 %). */
+typedef struct timing_cmp_summary {
+    uint64_t n;
+    double mean_ref, mean_other;  /* cycles */
+    double mean_abs_rel, p95_abs_rel, mean_signed_rel;
+} timing_cmp_summary;
+bool timing_cmp_summarize(const timing_cmp *t, const char *backend, timing_cmp_summary *out);
+
+#endif
