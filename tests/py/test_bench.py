@@ -218,7 +218,7 @@ def test_bench_model_json_counts(model_json):
     assert ck["commands"] == {"commands": n, "illegal": 0}
 
 
-def test_bench_model_json_targets_and_footprint(model_json):
+def test_bench_model_json_targets_and_footprint(model_json, build_dir):
     """bench.h: targets are {value, op, bound, pass} with pass agreeing; the
     rates are per CPU second of the functional runs, the slowdown the worst
     timed/functional ratio. Issue 7: the footprint of a 2^24-ID sparse DDT
@@ -242,7 +242,11 @@ def test_bench_model_json_targets_and_footprint(model_json):
     assert 2048 + 4096 < fp["host_pages"] < 8000
     assert fp["host_mib"] >= fp["host_pages"] * 4096 / 2**20
     assert fp["total_mib"] == pytest.approx(fp["model_mib"] + fp["host_mib"])
-    assert 0 < fp["model_mib"] < 1
+    cache = build_dir / "CMakeCache.txt"
+    if not (cache.exists() and "RIOMMU_SANITIZE:BOOL=ON" in cache.read_text()):
+        # ASan's allocator keeps mallinfo2 at 0: there the model's own
+        # heap is not measured (0) and the host figure is its pages alone
+        assert 0 < fp["model_mib"] < 1
 
 
 def test_bench_scaling(run_riommu):
