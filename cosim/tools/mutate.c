@@ -309,18 +309,12 @@ static void on_cosim(void *ctx, const scn_program *p, const run_cosim_result *re
         r->failed = true;
         r->kind = m->kind;
         r->line = m->step;
-        const riommu_backend_ops *b = riommu_cosim_backend(res->c, m->backend);
-        const char *full = (m->kind == RIOMMU_MM_BACKEND_ERROR && b && b->last_error)
-                               ? b->last_error(b->ctx)
-                               : NULL;
-        if (full && full[0]) {
-            /* the record's `where` is cut at 63 bytes; the harness keeps all
-             * of it (port, rule or operation, cycle) until the backend goes */
-            const char *op_end = strchr(m->where, ':');
-            int oplen = op_end ? (int)(op_end - m->where) : (int)strlen(m->where);
-            snprintf(r->summary, sizeof r->summary, "%s on %s: %.*s: %s",
+        if (m->kind == RIOMMU_MM_BACKEND_ERROR) {
+            /* `where` holds "operation: the backend's reason" (port, rule
+             * or operation, cycle) */
+            snprintf(r->summary, sizeof r->summary, "%s on %s: %s",
                      riommu_mm_kind_name(m->kind), riommu_cosim_backend_name(res->c, m->backend),
-                     oplen, m->where, full);
+                     m->where);
         } else {
             char vals[96];
             riommu_report_values(m, vals, sizeof vals);
