@@ -144,6 +144,9 @@ static void run_usage(FILE *o)
         "                        the reference with the other backends' (model vs rtl:\n"
         "                        the DUT's measured cycles) and print mean and p95\n"
         "                        relative error and the worst requests after the summary\n"
+        "  --timing-csv FILE     --timing-compare, and every pair as a CSV row (program,\n"
+        "                        device, access, iova, len, status, model IOTLB hit,\n"
+        "                        both latencies, relative error) for fitting\n"
         "  --wave FILE           with rtl in --backends: write the DUT's FST waveform to\n"
         "                        FILE (several scenarios: FILE-NAME.EXT each, NAME the\n"
         "                        scenario's file name without .scn); mismatch records\n"
@@ -217,6 +220,7 @@ static void demo_usage(FILE *o)
 
 typedef struct cosim_args {
     const char *backends, *report, *junit, *waivers, *trace, *wave, *stats;
+    const char *timing_csv; /* --timing-csv FILE (implies timing_compare) */
     bool timing_compare;
 } cosim_args;
 
@@ -235,7 +239,7 @@ static int common_option(const char *cmd, int argc, char **argv, int *i, run_opt
         ca->timing_compare = true;
     } else if (!strcmp(a, "--backends") || !strcmp(a, "--report") || !strcmp(a, "--junit") ||
                !strcmp(a, "--waivers") || !strcmp(a, "--trace") || !strcmp(a, "--wave") ||
-               !strcmp(a, "--stats")) {
+               !strcmp(a, "--stats") || !strcmp(a, "--timing-csv")) {
         if (*i + 1 >= argc) {
             fprintf(stderr, "riommu %s: %s needs an argument\n", cmd, a);
             return -1;
@@ -251,6 +255,10 @@ static int common_option(const char *cmd, int argc, char **argv, int *i, run_opt
             ca->trace = v;
         else if (!strcmp(a, "--wave"))
             ca->wave = v;
+        else if (!strcmp(a, "--timing-csv")) {
+            ca->timing_csv = v;
+            ca->timing_compare = true;
+        }
         else if (!strcmp(a, "--stats")) {
             if (!statsfile_path_ok(v)) {
                 fprintf(stderr, "riommu %s: --stats FILE: '%s' must end in .json (the run file "
@@ -264,6 +272,31 @@ static int common_option(const char *cmd, int argc, char **argv, int *i, run_opt
         return 0;
     }
     return 1;
+}
+
+/* After a run with --timing-compare: the summary on stdout and, with
+ * --timing-csv, every pair to its file; frees the collector. A run that
+ * could not start (status 2 or more) prints nothing. Returns the status,
+ * 2 when the CSV could not be written. */
+static int timing_finish(const char *cmd, const cosim_args *ca, run_options *ro, int status)
+{
+    if (ro->tcmp && status >= 0 && status < 2) {
+        timing_cmp_print(ro->tcmp, stdout, 5);
+        if (ca->timing_csv) {
+            FILE *f = fopen(ca->timing_csv, "w");
+            int rc = f ? timing_cmp_write_csv(ro->tcmp, f) : -1;
+            if (f && fclose(f))
+                rc = -1;
+            if (rc < 0) {
+                fprintf(stderr, "riommu %s: --timing-csv %s: cannot write it\n", cmd,
+                        ca->timing_csv);
+                status = 2;
+            }
+        }
+    }
+    timing_cmp_destroy(ro->tcmp);
+    ro->tcmp = NULL;
+    return status;
 }
 
 /* Parse --backends and --waivers into ro (specs and *rules, which the
@@ -529,9 +562,7 @@ static int cmd_run(int argc, char **argv, bool demo)
         status = trace_open("run", &ca, &ro, &tf);
     if (status < 0)
         status = run_default_or_files(files, nfiles, &ro, quiet, summary, check_only, &ca);
-    if (ro.tcmp && status >= 0 && status < 2)
-        timing_cmp_print(ro.tcmp, stdout, 5);
-    timing_cmp_destroy(ro.tcmp);
+    status = timing_finish("run", &ca, &ro, status);
     status = trace_close("run", &ca, &ro, tf, status);
     free(rules);
     free(files);
@@ -590,6 +621,7 @@ static void random_usage(FILE *o)
         "  --timing-compare      pair each DMA's latency on the reference with the other\n"
         "                        backends' over all seeds (model vs rtl) and print mean\n"
         "                        and p95 relative error and the worst requests\n"
+        "  --timing-csv FILE     --timing-compare, and every pair as CSV (as `run`)\n"
         "  --wave FILE           with rtl in --backends: the DUT's FST waveform; one\n"
         "                        seed: FILE; several: FILE-seed-S.EXT for each seed that\n"
         "                        has mismatch records (the others' are removed). rtl's\n"
@@ -917,9 +949,7 @@ static int cmd_random(int argc, char **argv)
         status = trace_open("random", &ca, &ro, &tf);
     if (status < 0)
         status = random_seeds(&ra, &t, &ro, &ca);
-    if (ro.tcmp && status >= 0 && status < 2)
-        timing_cmp_print(ro.tcmp, stdout, 5);
-    timing_cmp_destroy(ro.tcmp);
+    status = timing_finish("random", &ca, &ro, status);
     status = trace_close("random", &ca, &ro, tf, status);
     free(rules);
     fflush(stdout);

@@ -14,6 +14,7 @@ typedef struct tc_pair {
     uint64_t iova;
     uint32_t device_id, len;
     uint8_t access, status;
+    bool ref_hit;        /* the reference served it from its IOTLB */
     uint32_t ref, other; /* cycles */
 } tc_pair;
 
@@ -66,6 +67,7 @@ static void on_latency(void *ctx, unsigned backend, const riommu_request *req,
     e->len = req->len;
     e->access = (uint8_t)req->access;
     e->status = (uint8_t)rsp->status;
+    e->ref_hit = ref->iotlb_hit;
     e->ref = ref->cycles;
     e->other = rsp->cycles;
 }
@@ -188,4 +190,32 @@ void timing_cmp_print(const timing_cmp *t, FILE *out, unsigned worst)
     }
     if (t->oom)
         fprintf(out, "timing compare: some pairs were lost (out of memory)\n");
+}
+
+/* A CSV field: the program name is the only free text (a scenario's file
+ * name); quoted, with quotes doubled. */
+static void csv_text(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+int timing_cmp_write_csv(const timing_cmp *t, FILE *out)
+{
+    fprintf(out, "program,backend,device_id,access,iova,len,status,ref_iotlb_hit,%s_cycles,"
+                 "other_cycles,rel_error\n",
+            t->names[0][0] ? t->names[0] : "reference");
+    for (size_t i = 0; i < t->n; i++) {
+        const tc_pair *e = &t->p[i];
+        csv_text(out, e->prog);
+        fprintf(out, ",%s,0x%x,%s,0x%" PRIx64 ",%u,%u,%d,%u,%u,%.4f\n", e->backend, e->device_id,
+                access_name(e->access), e->iova, e->len, e->status, e->ref_hit ? 1 : 0, e->ref,
+                e->other, rel(e));
+    }
+    return ferror(out) ? -1 : 0;
 }

@@ -49,4 +49,12 @@ typedef struct timing_cmp_summary {
 } timing_cmp_summary;
 bool timing_cmp_summarize(const timing_cmp *t, const char *backend, timing_cmp_summary *out);
 
+/* Every pair as CSV, a header line then one row per DMA: program,
+ * backend, device_id, access, iova, len, status (riommu_rsp_status),
+ * ref_iotlb_hit (the reference's response said IOTLB hit), the reference's
+ * and the other's cycles, and (ref - other) / other. For fitting timing
+ * parameters per request class (docs/timing.md "Calibrating to a design").
+ * Returns 0, or -1 on a write error. */
+int timing_cmp_write_csv(const timing_cmp *t, FILE *out);
+
 #endif
