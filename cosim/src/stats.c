@@ -225,6 +225,8 @@ bool riommu_stats_table_build(riommu_stat_table *t, const riommu_stats *s, uint6
                "iommu.timing.fenceWait");
     count(&b, s->xlate_max_inflight, "most translation slots in use at once",
           "iommu.timing.xlateMaxInflight");
+    cycles_row(&b, s->fq_wait_cycles, "cycles faulting translations waited for the fault-record "
+                                      "writer", "iommu.timing.fqWait");
 
     /* memory */
     uint64_t mem = 0;

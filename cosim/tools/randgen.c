@@ -19,6 +19,7 @@
 
 #include "riommu/memhost.h"
 #include "riommu/riommu_bits.h"
+#include "world.h"
 
 #define SZ_4K (1ull << 12)
 #define SZ_64K (1ull << 16)
@@ -216,6 +217,7 @@ typedef struct gen {
 
     /* model and driver statistics the scenario checks */
     uint64_t st_written, st_dropped, st_illegal, st_xl, st_xl_ok;
+    uint32_t txn_bytes; /* the reference model's dma_txn_bytes */
     uint64_t st_faults[512];
     uint64_t st_mapped, st_unmapped, st_drained;
 
@@ -583,8 +585,10 @@ static xlate translate(const gen *g, uint32_t id, uint64_t iova, int acc, bool p
     return x;
 }
 
-/* The whole request, page by page as riommu_dma does; it stops at the
- * first faulting page. */
+/* The whole request, page by page; it stops at the first faulting page.
+ * The model translates each of its dma_txn_bytes transactions (a page
+ * holds one or more; a faulting page's first one faults): `pages` and
+ * `pages_ok` count those translations, as the model's statistics do. */
 typedef struct dma_out {
     bool ok, dirty;
     unsigned cause;
@@ -605,7 +609,9 @@ static dma_out simulate(const gen *g, uint32_t id, uint64_t iova, uint32_t len, 
         if (chunk > left)
             chunk = left;
         xlate x = translate(g, id, a, acc, pv);
-        o.pages++;
+        uint64_t t = g->txn_bytes;
+        unsigned txns = (unsigned)(((a + chunk - 1) / t) - (a / t) + 1);
+        o.pages += x.ok ? txns : 1;
         if (x.dirty)
             o.dirty = true;
         if (!x.ok) {
@@ -613,7 +619,7 @@ static dma_out simulate(const gen *g, uint32_t id, uint64_t iova, uint32_t len, 
             o.fault_iova = a;
             return o;
         }
-        o.pages_ok++;
+        o.pages_ok += txns;
         if (a == iova) {
             o.pa = x.pa;
             o.range = x.range;
@@ -1849,10 +1855,21 @@ static void model_config(gen *g)
         cache_line(g, "ddtc", true);
     if (more && chance(&g->r, 30))
         cache_line(g, "walkc", true);
-    if (more && chance(&g->r, 30))
+    if (more && chance(&g->r, 30)) {
         emit(g, "config timing mem_lat=%u cmd_lat=%u ddtp_busy=%u qcsr_busy=%u xlate_lat=%u",
              (unsigned)below(&g->r, 60), (unsigned)below(&g->r, 120), (unsigned)below(&g->r, 300),
              (unsigned)below(&g->r, 300), (unsigned)below(&g->r, 10));
+        /* the slot and DMA knobs (docs/timing.md "Parameters"): timing
+         * never changes behaviour, but the transaction size changes how
+         * many translations a DMA is */
+        g->txn_bytes = 8u << below(&g->r, 10);
+        emit(g,
+             "config timing xlate_slots=%u ptw_slots=%u dma_txn_bytes=%u dma_rd_lat=%u "
+             "dma_wr_lat=%u mem_beat_lat=%u fault_lat=%u",
+             1u + (unsigned)below(&g->r, 8), 1u + (unsigned)below(&g->r, 4), g->txn_bytes,
+             (unsigned)below(&g->r, 40), (unsigned)below(&g->r, 40), (unsigned)below(&g->r, 8),
+             (unsigned)below(&g->r, 8));
+    }
     if (chance(&g->r, 15)) {
         g->cq_hw_log2 = 1 + (unsigned)below(&g->r, 4);
         emit(g, "config cq max-entries %u", 2u << g->cq_hw_log2);
@@ -2018,6 +2035,7 @@ bool randgen_generate(uint64_t seed, const randgen_target *t, char **text, size_
     }
     rseed(&g->r, seed);
     g->t = t;
+    g->txn_bytes = t->dma_txn_bytes ? t->dma_txn_bytes : 4096;
     g->mainline = randgen_seed_profile(seed, t) == RANDGEN_PROFILE_MAINLINE;
     g->cq_req_log2 = 12;
     g->fq_req_log2 = 11;
@@ -2096,6 +2114,10 @@ void randgen_target_rtl(randgen_target *t)
 {
     randgen_target_model(t);
     t->config_straps_only = true; /* riommu_rtl_top's straps (README.md) */
+    riommu_config rc;
+    riommu_config_default(&rc);
+    if (world_rtl_model_config(&rc)) /* 8: the DUT's device port takes beats */
+        t->dma_txn_bytes = rc.timing.dma_txn_bytes;
     t->dma_pid_priv_exec = false; /* no process contexts */
 }
 

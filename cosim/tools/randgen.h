@@ -94,6 +94,11 @@ typedef struct randgen_target {
                                   #5 qemu-cached-perm, a cached read
                                   translation lets the write through) */
     uint32_t max_dma_len;      /* longest DMA in bytes, 1..65536 */
+    /* The reference model's timing.dma_txn_bytes (docs/timing.md "DMA
+     * transactions"): every transaction is a translation in the model's
+     * statistics. 0: the default (4096, a page), or what a `config timing`
+     * line of the seed sets. */
+    uint32_t dma_txn_bytes;
     /* Physical window for mapped and identity-translated data, in bytes:
      * memory every backend has, outside the driver's allocations. 1 GiB
      * leaves need a 1 GiB-aligned GiB inside it, 512 GiB leaves a 512
@@ -114,8 +119,10 @@ void randgen_target_model(randgen_target *t);
 void randgen_target_qemu(randgen_target *t, const uint32_t *ids, unsigned n);
 
 /* A target for runs with the rtl backend (rtl-harness/dut riommu_rtl_top,
- * fixed parameters, no PDT): the model's, without config lines and without
- * DMA with pid/priv/exec. */
+ * fixed parameters, no PDT): the model's, with strap-level config lines
+ * only and without DMA with pid/priv/exec. `dma_txn_bytes` is the
+ * reference model's for that DUT (riommu_rtl_model_config, through
+ * world_rtl_model_config; the default without Verilator). */
 void randgen_target_rtl(randgen_target *t);
 
 /*

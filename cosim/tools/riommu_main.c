@@ -164,6 +164,8 @@ static void run_usage(FILE *o)
         "                                 enable=on|off lat=N slots=N\n"
         "    config timing mem_lat=N cmd_lat=N ddtp_busy=N qcsr_busy=N xlate_lat=N\n"
         "                  xlate_slots=N ptw_slots=N clock_mhz=N enable=on|off\n"
+        "                  dma_txn_bytes=N dma_rd_lat=N dma_wr_lat=N mem_beat_lat=N\n"
+        "                  fault_lat=N\n"
         "    config ddt modes 1LVL|2LVL|3LVL...    config ddt reset off|bare\n"
         "    config ddt fixed-ppn N    config cq|fq max-entries N|fixed-ppn N\n"
         "    config num_vectors|hpm_counters|hpm_counter_bits|rcid_bits|mcid_bits|\n"

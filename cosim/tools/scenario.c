@@ -11,6 +11,7 @@
  */
 #include "scenario.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -592,10 +593,16 @@ static bool config_timing(parser *ps)
         {"xlate_slots", offsetof(riommu_timing_config, xlate_slots), 1, 256},
         {"ptw_slots", offsetof(riommu_timing_config, ptw_slots), 1, 64},
         {"clock_mhz", offsetof(riommu_timing_config, clock_mhz), 1, 100000},
+        {"dma_txn_bytes", offsetof(riommu_timing_config, dma_txn_bytes), 8, 4096},
+        {"dma_rd_lat", offsetof(riommu_timing_config, dma_rd_lat), 0, RIOMMU_TIMING_MAX_LAT},
+        {"dma_wr_lat", offsetof(riommu_timing_config, dma_wr_lat), 0, RIOMMU_TIMING_MAX_LAT},
+        {"mem_beat_lat", offsetof(riommu_timing_config, mem_beat_lat), 0, RIOMMU_TIMING_MAX_LAT},
+        {"fault_lat", offsetof(riommu_timing_config, fault_lat), 0, RIOMMU_TIMING_MAX_LAT},
     };
     if (at_end(ps))
         return fail(ps, "missing timing settings (enable=, mem_lat=, cmd_lat=, ddtp_busy=, "
-                        "qcsr_busy=, xlate_lat=, xlate_slots=, ptw_slots=, clock_mhz=)");
+                        "qcsr_busy=, xlate_lat=, xlate_slots=, ptw_slots=, clock_mhz=, dma_txn_bytes=, "
+                        "dma_rd_lat=, dma_wr_lat=, mem_beat_lat=, fault_lat=)");
     while (!at_end(ps)) {
         char key[16];
         const char *val = NULL;
@@ -617,6 +624,8 @@ static bool config_timing(parser *ps)
             return fail(ps, "unknown timing setting '%s'", key);
         if (!value_num(ps, keys[i].key, val, keys[i].lo, keys[i].hi, &v))
             return false;
+        if (keys[i].off == offsetof(riommu_timing_config, dma_txn_bytes) && (v & (v - 1)))
+            return fail(ps, "dma_txn_bytes must be a power of two (8..4096), not %" PRIu64, v);
         uint32_t u = (uint32_t)v;
         memcpy((char *)t + keys[i].off, &u, sizeof u);
     }

@@ -205,6 +205,23 @@ int scn_config_lines(const riommu_config *c, char (*out)[SCN_CONFIG_LINE], char 
             " clock_mhz=%" PRIu32,
             onoff(t->enable), t->xlate_slots, t->ptw_slots, t->clock_mhz);
     }
+    /* The DMA transaction knobs (docs/timing.md "DMA transactions"), a line
+     * of their own for the same reason. */
+    if (t->dma_txn_bytes != dt->dma_txn_bytes || t->dma_rd_lat != dt->dma_rd_lat ||
+        t->dma_wr_lat != dt->dma_wr_lat || t->mem_beat_lat != dt->mem_beat_lat ||
+        t->fault_lat != dt->fault_lat) {
+        if (t->dma_txn_bytes < 8 || t->dma_txn_bytes > 4096 ||
+            (t->dma_txn_bytes & (t->dma_txn_bytes - 1)) || t->dma_rd_lat > PARSER_MAX_U20 ||
+            t->dma_wr_lat > PARSER_MAX_U20 || t->mem_beat_lat > PARSER_MAX_U20 ||
+            t->fault_lat > PARSER_MAX_U20) {
+            snprintf(err, errlen, "DMA timing cannot be written as a config line");
+            return -1;
+        }
+        add(&l,
+            "config timing dma_txn_bytes=%" PRIu32 " dma_rd_lat=%" PRIu32 " dma_wr_lat=%" PRIu32
+            " mem_beat_lat=%" PRIu32 " fault_lat=%" PRIu32,
+            t->dma_txn_bytes, t->dma_rd_lat, t->dma_wr_lat, t->mem_beat_lat, t->fault_lat);
+    }
     /* Parse them back: what a replay will build must be what we have. */
     char text[SCN_CONFIG_MAX_LINES * (SCN_CONFIG_LINE + 1)];
     size_t tl = 0;
@@ -242,5 +259,8 @@ bool scn_config_equal(const riommu_config *a, const riommu_config *b)
            s->mem_lat == t->mem_lat && s->cmd_lat == t->cmd_lat && s->ddtp_busy == t->ddtp_busy &&
            s->qcsr_busy == t->qcsr_busy && s->xlate_lat == t->xlate_lat &&
            s->enable == t->enable && s->xlate_slots == t->xlate_slots &&
-           s->ptw_slots == t->ptw_slots && s->clock_mhz == t->clock_mhz;
+           s->ptw_slots == t->ptw_slots && s->clock_mhz == t->clock_mhz &&
+           s->dma_txn_bytes == t->dma_txn_bytes && s->dma_rd_lat == t->dma_rd_lat &&
+           s->dma_wr_lat == t->dma_wr_lat && s->mem_beat_lat == t->mem_beat_lat &&
+           s->fault_lat == t->fault_lat;
 }

@@ -54,7 +54,7 @@ void cmdq_schedule(riommu *m)
         m->cq_sched = true;
         m->cq_fetched = false;
         m->cq_start = m->now;
-        m->cq_next = m->now + (m->tm.on ? m->cfg.timing.mem_lat : m->cfg.timing.cmd_lat);
+        m->cq_next = m->now + (m->tm.on ? tm_mem_cost(m, 16) : m->cfg.timing.cmd_lat);
     }
 }
 

@@ -248,12 +248,12 @@ static void ddt_walk(riommu *m, uint32_t device_id, riommu_dc *dc, dc_lookup *r)
     for (unsigned w = 0; w < sz / 8; w++) {
         riommu_mem_status s = mem_load64(m, base + 8ull * w, be, RIOMMU_ACC_DDT, &words[w]);
         if (s != RIOMMU_MEM_OK) {
-            tm_mem(m); /* the device context is one access */
+            tm_mem_bytes(m, sz); /* the device context is one access */
             r->cause = mem_cause(s);
             return;
         }
     }
-    tm_mem(m);
+    tm_mem_bytes(m, sz);
     memset(dc, 0, sizeof *dc);
     dc->tc = words[0];
     dc->iohgatp = words[1];

@@ -213,6 +213,7 @@ typedef struct riommu_timing {
                            before m->now, every slot is free */
     uint32_t epoch;     /* bumped when a translation finds everything free */
     bool quiet;         /* the translation being costed found everything free */
+    uint64_t fq_free;   /* the fault-record writer is busy until then */
     tm_pool cache[4];  /* by riommu_cache_id */
 } riommu_timing;
 
@@ -598,6 +599,24 @@ static inline void tm_mem(riommu *m)
     if (m->tm.on)
         m->tm.t += m->cfg.timing.mem_lat;
 }
+/* The cycles of one implicit access of `bytes` (a device context, a fault
+ * record, a command): mem_lat, and mem_beat_lat for each further 8 bytes. */
+static inline uint64_t tm_mem_cost(const riommu *m, unsigned bytes)
+{
+    const riommu_timing_config *t = &m->cfg.timing;
+    return t->mem_lat + (bytes > 8 ? (uint64_t)((bytes - 1) / 8) * t->mem_beat_lat : 0);
+}
+/* One implicit access of `bytes` at the cursor. */
+static inline void tm_mem_bytes(riommu *m, unsigned bytes)
+{
+    if (m->tm.on)
+        m->tm.t += tm_mem_cost(m, bytes);
+}
+/* A translation faulted (docs/timing.md "Faults"): timing.fault_lat at the
+ * cursor; a record for the fault queue (`record`) then waits until the
+ * record writer is free, which writes it (a 32-byte implicit access) while
+ * the translation completes. */
+void tm_fault(riommu *m, bool record);
 
 /* ---- iommu.c -------------------------------------------------------------- */
 

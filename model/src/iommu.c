@@ -62,6 +62,11 @@ void riommu_config_default(riommu_config *cfg)
     cfg->timing.xlate_slots = 8;
     cfg->timing.ptw_slots = 2;
     cfg->timing.clock_mhz = 1000;
+    cfg->timing.dma_txn_bytes = 4096;
+    cfg->timing.dma_rd_lat = 20;
+    cfg->timing.dma_wr_lat = 20;
+    cfg->timing.mem_beat_lat = 0;
+    cfg->timing.fault_lat = 0;
 }
 
 static bool errf(char *err, size_t errlen, const char *fmt, ...)
@@ -173,6 +178,10 @@ bool riommu_config_check(const riommu_config *cfg, char *err, size_t errlen)
         {"ddtp_busy", offsetof(riommu_timing_config, ddtp_busy)},
         {"qcsr_busy", offsetof(riommu_timing_config, qcsr_busy)},
         {"xlate_lat", offsetof(riommu_timing_config, xlate_lat)},
+        {"dma_rd_lat", offsetof(riommu_timing_config, dma_rd_lat)},
+        {"dma_wr_lat", offsetof(riommu_timing_config, dma_wr_lat)},
+        {"mem_beat_lat", offsetof(riommu_timing_config, mem_beat_lat)},
+        {"fault_lat", offsetof(riommu_timing_config, fault_lat)},
     };
     for (unsigned i = 0; i < sizeof lats / sizeof lats[0]; i++) {
         uint32_t v;
@@ -187,6 +196,10 @@ bool riommu_config_check(const riommu_config *cfg, char *err, size_t errlen)
         return errf(err, errlen, "timing.ptw_slots: %u outside 1..64", t->ptw_slots);
     if (t->clock_mhz < 1 || t->clock_mhz > 100000)
         return errf(err, errlen, "timing.clock_mhz: %u outside 1..100000", t->clock_mhz);
+    if (t->dma_txn_bytes < 8 || t->dma_txn_bytes > 4096 ||
+        (t->dma_txn_bytes & (t->dma_txn_bytes - 1)))
+        return errf(err, errlen, "timing.dma_txn_bytes: %u is not a power of two in 8..4096",
+                    t->dma_txn_bytes);
     return cache_ok(&cfg->ddtc, "ddtc", err, errlen) &&
            cache_ok(&cfg->pdtc, "pdtc", err, errlen) &&
            cache_ok(&cfg->iotlb, "iotlb", err, errlen) &&

@@ -291,3 +291,18 @@ double riommu_cycles_to_ns(const riommu *m, uint64_t cycles)
 {
     return (double)cycles * 1000.0 / (double)m->cfg.timing.clock_mhz;
 }
+
+void tm_fault(riommu *m, bool record)
+{
+    riommu_timing *tm = &m->tm;
+    tm->t += m->cfg.timing.fault_lat;
+    if (!record)
+        return;
+    if (tm->fq_free > tm->t) {
+        m->st.fq_wait_cycles += tm->fq_free - tm->t;
+        tm->t = tm->fq_free; /* the writer takes it when the last is written */
+    }
+    tm->fq_free = tm->t + tm_mem_cost(m, 32);
+    if (tm->fq_free > tm->horizon)
+        tm->horizon = tm->fq_free; /* settle waits for the write */
+}

@@ -91,6 +91,8 @@ static void fail(riommu *m, const riommu_request *req, riommu_response *rsp,
     rsp->status = RIOMMU_RSP_FAULT;
     rsp->cause = cause;
     rsp->recorded = fault_report(m, &rec, dtf);
+    if (m->tm.on)
+        tm_fault(m, rsp->recorded);
 }
 
 static void qos_from(const riommu *m, const riommu_dc *dc, riommu_response *rsp)
@@ -424,22 +426,39 @@ riommu_rsp_status riommu_translate(riommu *m, const riommu_request *req,
     return rsp->status;
 }
 
-riommu_rsp_status riommu_dma(riommu *m, const riommu_request *req, void *buf,
-                             riommu_response *rsp)
+/*
+ * A DMA as a device issues it (docs/timing.md "DMA transactions"): split
+ * into naturally aligned transactions of timing.dma_txn_bytes (never more
+ * than a page, so never across one), each translated by translate_process
+ * and its data moved through the host once the translation completes, at
+ * dma_rd_lat / dma_wr_lat cycles. `issue` false: a device that waits for
+ * each transaction before the next, so the clock moves through them and
+ * rsp->cycles is their sum; true: every transaction arrives now (a burst),
+ * the clock stays, rsp->cycles is the latest data completion and settle
+ * waits for it. Stops at the first transaction that faults (no data moved
+ * for it or later ones); rsp is that one's, else the first's.
+ */
+static riommu_rsp_status dma_run(riommu *m, const riommu_request *req, void *buf,
+                                 riommu_response *rsp, bool issue)
 {
     if (!request_ok(req) || !buf || req->kind == RIOMMU_REQ_ATS) {
         memset(rsp, 0, sizeof *rsp);
         rsp->status = RIOMMU_RSP_BAD_REQUEST;
         return rsp->status;
     }
+    const riommu_timing_config *tc = &m->cfg.timing;
+    const uint64_t txn = tc->dma_txn_bytes;
+    const uint32_t data = !m->tm.on ? 0 : req->access == RIOMMU_WRITE ? tc->dma_wr_lat
+                                                                       : tc->dma_rd_lat;
     uint8_t *p = buf;
     uint64_t iova = req->iova;
     uint64_t left = req->len;
-    riommu_response first;
+    uint64_t elapsed = 0; /* blocking: cycles so far; issued: latest completion */
     bool have_first = false;
-    uint32_t total = 0;
+    riommu_response first;
+    memset(&first, 0, sizeof first);
     while (left) {
-        uint64_t chunk = 4096 - (iova & 4095);
+        uint64_t chunk = txn - (iova & (txn - 1));
         if (chunk > left)
             chunk = left;
         riommu_request pr = *req;
@@ -447,27 +466,29 @@ riommu_rsp_status riommu_dma(riommu *m, const riommu_request *req, void *buf,
         pr.len = (uint32_t)chunk;
         riommu_response r;
         translate_process(m, &pr, &r);
-        total += r.cycles;
-        if (r.status != RIOMMU_RSP_OK) {
-            *rsp = r;
-            rsp->cycles = total;
-            riommu_step(m, r.cycles);
-            return rsp->status;
+        uint64_t done = r.cycles;
+        riommu_mem_status s = RIOMMU_MEM_OK;
+        if (r.status == RIOMMU_RSP_OK) {
+            s = req->access == RIOMMU_WRITE
+                    ? mem_write_raw(m, r.pa, p, (size_t)chunk, RIOMMU_ACC_DMA_DATA)
+                    : mem_read_raw(m, r.pa, p, (size_t)chunk, RIOMMU_ACC_DMA_DATA);
+            done += data;
         }
-        riommu_mem_status s =
-            req->access == RIOMMU_WRITE
-                ? mem_write_raw(m, r.pa, p, (size_t)chunk, RIOMMU_ACC_DMA_DATA)
-                : mem_read_raw(m, r.pa, p, (size_t)chunk, RIOMMU_ACC_DMA_DATA);
-        uint32_t data = m->tm.on ? m->cfg.timing.mem_lat : 0;
-        total += data;
-        riommu_step(m, r.cycles + data);
-        if (s != RIOMMU_MEM_OK) {
+        if (issue) {
+            if (done > elapsed)
+                elapsed = done;
+        } else {
+            elapsed += done;
+            riommu_step(m, done);
+        }
+        if (r.status != RIOMMU_RSP_OK || s != RIOMMU_MEM_OK) {
             *rsp = r;
-            rsp->status = RIOMMU_RSP_FAULT;
-            rsp->cause = walk_access_fault_cause(req->access);
-            rsp->recorded = false;
-            rsp->cycles = total;
-            return rsp->status;
+            if (r.status == RIOMMU_RSP_OK) { /* the IO bridge's access fault */
+                rsp->status = RIOMMU_RSP_FAULT;
+                rsp->cause = walk_access_fault_cause(req->access);
+                rsp->recorded = false;
+            }
+            break;
         }
         if (!have_first) {
             first = r;
@@ -477,9 +498,18 @@ riommu_rsp_status riommu_dma(riommu *m, const riommu_request *req, void *buf,
         iova += chunk;
         left -= chunk;
     }
-    *rsp = first;
-    rsp->cycles = total;
+    if (!left)
+        *rsp = first;
+    rsp->cycles = elapsed > UINT32_MAX ? UINT32_MAX : (uint32_t)elapsed;
+    if (issue && m->tm.on && m->now + elapsed > m->tm.horizon)
+        m->tm.horizon = m->now + elapsed; /* settle waits for the data */
     return rsp->status;
+}
+
+riommu_rsp_status riommu_dma(riommu *m, const riommu_request *req, void *buf,
+                             riommu_response *rsp)
+{
+    return dma_run(m, req, buf, rsp, false);
 }
 
 riommu_rsp_status riommu_issue_translate(riommu *m, const riommu_request *req,
@@ -497,59 +527,5 @@ riommu_rsp_status riommu_issue_translate(riommu *m, const riommu_request *req,
 riommu_rsp_status riommu_issue_dma(riommu *m, const riommu_request *req, void *buf,
                                    riommu_response *rsp)
 {
-    if (!request_ok(req) || !buf || req->kind == RIOMMU_REQ_ATS) {
-        memset(rsp, 0, sizeof *rsp);
-        rsp->status = RIOMMU_RSP_BAD_REQUEST;
-        return rsp->status;
-    }
-    uint8_t *p = buf;
-    uint64_t iova = req->iova;
-    uint64_t left = req->len;
-    uint32_t data = m->tm.on ? m->cfg.timing.mem_lat : 0;
-    uint64_t last = 0; /* latest data completion, relative to now */
-    bool have_first = false;
-    riommu_response first;
-    memset(&first, 0, sizeof first);
-    while (left) {
-        uint64_t chunk = 4096 - (iova & 4095);
-        if (chunk > left)
-            chunk = left;
-        riommu_request pr = *req;
-        pr.iova = iova;
-        pr.len = (uint32_t)chunk;
-        riommu_response r;
-        translate_process(m, &pr, &r); /* every page arrives now */
-        uint64_t done = r.cycles;
-        riommu_mem_status s = RIOMMU_MEM_OK;
-        if (r.status == RIOMMU_RSP_OK) {
-            s = req->access == RIOMMU_WRITE
-                    ? mem_write_raw(m, r.pa, p, (size_t)chunk, RIOMMU_ACC_DMA_DATA)
-                    : mem_read_raw(m, r.pa, p, (size_t)chunk, RIOMMU_ACC_DMA_DATA);
-            done += data;
-        }
-        if (done > last)
-            last = done;
-        if (r.status != RIOMMU_RSP_OK || s != RIOMMU_MEM_OK) {
-            *rsp = r;
-            if (r.status == RIOMMU_RSP_OK) {
-                rsp->status = RIOMMU_RSP_FAULT;
-                rsp->cause = walk_access_fault_cause(req->access);
-                rsp->recorded = false;
-            }
-            break;
-        }
-        if (!have_first) {
-            first = r;
-            have_first = true;
-        }
-        p += chunk;
-        iova += chunk;
-        left -= chunk;
-    }
-    if (!left)
-        *rsp = first;
-    rsp->cycles = last > UINT32_MAX ? UINT32_MAX : (uint32_t)last;
-    if (m->tm.on && m->now + last > m->tm.horizon)
-        m->tm.horizon = m->now + last; /* settle waits for the data */
-    return rsp->status;
+    return dma_run(m, req, buf, rsp, true);
 }

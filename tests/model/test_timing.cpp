@@ -244,6 +244,93 @@ TEST_F(TimingTest, Overlap_IssueDmaBurst) {
     EXPECT_EQ(rsp.cycles, 2u * (25u + 20u));
 }
 
+// docs/timing.md "DMA transactions": with dma_txn_bytes = 8 a DMA is
+// naturally aligned 8-byte transactions, each translated (an IOTLB lookup
+// each) and its data moved in dma_rd_lat / dma_wr_lat; the blocking call's
+// latency is their sum.
+TEST_F(TimingTest, Dma_TransactionsTranslateEachAndMoveData) {
+    cfg.timing.dma_txn_bytes = 8;
+    cfg.timing.dma_rd_lat = 3;
+    cfg.timing.dma_wr_lat = 7;
+    Bringup(SV39, 8);
+    expect_ok(1, 0x10000, RIOMMU_READ, 0x90000000); // warm DDTC and IOTLB
+    const uint32_t hit = cfg.timing.xlate_lat + cfg.ddtc.lat + cfg.iotlb.lat;
+    mem.w32(0x90000008, 0xabcdef01);
+    riommu_request r = req(0x10004);
+    r.len = 16; // bytes 4..19: the words at 0, 8 and 16, three transactions
+    std::vector<uint8_t> buf(r.len);
+    riommu_response rsp{};
+    uint64_t lookups = stats().iotlb.lookups, t0 = riommu_now(m);
+    ASSERT_EQ(riommu_dma(m, &r, buf.data(), &rsp), RIOMMU_RSP_OK);
+    EXPECT_EQ(buf[4], 0x01);
+    EXPECT_EQ(stats().iotlb.lookups - lookups, 3u);
+    EXPECT_EQ(rsp.cycles, 3 * (hit + 3));
+    EXPECT_EQ(riommu_now(m) - t0, rsp.cycles);
+    r.access = RIOMMU_WRITE;
+    r.len = 8; // aligned: one transaction
+    r.iova = 0x10010;
+    ASSERT_EQ(riommu_dma(m, &r, buf.data(), &rsp), RIOMMU_RSP_OK);
+    EXPECT_EQ(rsp.cycles, hit + 7);
+    // Issued, all three arrive at once and queue for the one IOTLB port.
+    r.access = RIOMMU_READ;
+    r.iova = 0x10000;
+    r.len = 24;
+    ASSERT_EQ(riommu_issue_dma(m, &r, buf.data(), &rsp), RIOMMU_RSP_OK);
+    EXPECT_EQ(rsp.cycles, hit + 2 * cfg.iotlb.lat + 3);
+    EXPECT_EQ(settle(), rsp.cycles);
+}
+
+// docs/timing.md "Faults": a faulting translation spends fault_lat
+// reporting, and its record waits for the fault-record writer, which is
+// busy for one 32-byte implicit write (mem_lat + 3 mem_beat_lat) per
+// record; a fault that writes no record (DTF) does not wait.
+TEST_F(TimingTest, Faults_FaultLatAndRecordWriter) {
+    cfg.timing.fault_lat = 3;
+    cfg.timing.mem_beat_lat = 5;
+    Bringup(SV39, 8);
+    attach_s1(2, root, SV39, 7, RIOMMU_DC_TC_DTF);
+    expect_ok(1, 0x10000, RIOMMU_READ, 0x90000000);
+    expect_ok(2, 0x10000, RIOMMU_READ, 0x90000000);
+    settle();
+    const uint64_t unmapped = 0x40000000; // root entry 1: invalid
+    riommu_response a = expect_fault(1, unmapped, RIOMMU_READ, RIOMMU_CAUSE_READ_PAGE_FAULT);
+    EXPECT_TRUE(a.recorded);
+    // The walk reads one PTE (root entry 1), then fault_lat.
+    EXPECT_EQ(a.cycles, cfg.timing.xlate_lat + cfg.ddtc.lat + cfg.iotlb.lat + cfg.walkc.lat +
+                            cfg.timing.mem_lat + 3);
+    // Back to back: the second reaches its fault point a.cycles later
+    // than the first did, the writer is busy 20 + 3 * 5 = 35 cycles from
+    // the first's, so the second waits 35 - a.cycles.
+    riommu_response b = expect_fault(1, unmapped + 0x1000, RIOMMU_READ,
+                                     RIOMMU_CAUSE_READ_PAGE_FAULT);
+    EXPECT_EQ(b.cycles, 35u);
+    EXPECT_EQ(stats().fq_wait_cycles, 35u - a.cycles);
+    // DTF: no record, no wait.
+    riommu_response c = expect_fault(2, unmapped, RIOMMU_READ, RIOMMU_CAUSE_READ_PAGE_FAULT);
+    EXPECT_FALSE(c.recorded);
+    EXPECT_EQ(c.cycles, a.cycles);
+    EXPECT_EQ(stats().fq_wait_cycles, 35u - a.cycles);
+    EXPECT_EQ(settle(), 35u - a.cycles) << "settle waits for the last record's write";
+}
+
+// docs/timing.md "Parameters" (mem_beat_lat): a device context is one
+// implicit access of 32 bytes (64 with the extended format), so a DDT walk
+// costs 3 mem_beat_lat more than with a memory port as wide as a context.
+TEST_F(TimingTest, Parameters_MemBeatLatOnDeviceContext) {
+    uint32_t cycles[2];
+    for (unsigned beat : {0u, 6u}) {
+        riommu_destroy(m);
+        m = nullptr;
+        mem = Memory();
+        riommu_config_default(&cfg);
+        cfg.capabilities &= ~RIOMMU_CAP_MSI_FLAT; // the 32-byte base format
+        cfg.timing.mem_beat_lat = beat;
+        Bringup(SV39, 8);
+        cycles[beat ? 1 : 0] = expect_ok(1, 0x10000, RIOMMU_READ, 0x90000000).cycles;
+    }
+    EXPECT_EQ(cycles[1] - cycles[0], 3u * 6u);
+}
+
 // docs/timing.md "Commands": a command is a fetch (mem_lat) plus cmd_lat;
 // an IOFENCE.C also waits for every translation in flight when its fetch
 // ends, then mem_lat for its AV write.
@@ -448,7 +535,7 @@ TEST_F(TimingEquivalence, Stepping_CycleByCycleEqualsTransactionByTransaction) {
 // blocking translations, hits, misses and faults, DMA bursts, invalidations
 // and fences at random cycles, tight slot counts).
 TEST_F(TimingEquivalence, Stepping_RandomWorkloadsAgree) {
-    uint64_t waits[4] = {0, 0, 0, 0}; // xlate, ptw, cache, fence
+    uint64_t waits[5] = {0, 0, 0, 0, 0}; // xlate, ptw, cache, fence, fault records
     for (uint32_t seed = 1; seed <= 12; seed++) {
         SCOPED_TRACE(seed);
         riommu_destroy(m);
@@ -469,6 +556,10 @@ TEST_F(TimingEquivalence, Stepping_RandomWorkloadsAgree) {
         cfg.iotlb.slots = 1 + rnd(2);
         cfg.iotlb.lat = 1 + rnd(3);
         cfg.timing.mem_lat = 5 + rnd(30);
+        cfg.timing.fault_lat = rnd(4);
+        cfg.timing.mem_beat_lat = rnd(5);
+        cfg.timing.dma_txn_bytes = 8u << rnd(10);
+        cfg.timing.dma_rd_lat = rnd(10);
         ASSERT_NO_FATAL_FAILURE(Bringup(SV48, 32));
         // The workload, drawn once: (cycle offset, kind, argument).
         std::vector<std::tuple<uint64_t, unsigned, uint64_t>> w;
@@ -558,6 +649,7 @@ TEST_F(TimingEquivalence, Stepping_RandomWorkloadsAgree) {
         EXPECT_EQ(a.st.ptw_wait_cycles, b.st.ptw_wait_cycles);
         EXPECT_EQ(a.st.cache_wait_cycles, b.st.cache_wait_cycles);
         EXPECT_EQ(a.st.fence_wait_cycles, b.st.fence_wait_cycles);
+        EXPECT_EQ(a.st.fq_wait_cycles, b.st.fq_wait_cycles);
         EXPECT_EQ(a.st.cmd_busy_cycles, b.st.cmd_busy_cycles);
         EXPECT_EQ(a.st.iotlb.hits, b.st.iotlb.hits);
         EXPECT_EQ(a.st.fault_records_written, b.st.fault_records_written);
@@ -565,6 +657,7 @@ TEST_F(TimingEquivalence, Stepping_RandomWorkloadsAgree) {
         waits[1] += a.st.ptw_wait_cycles;
         waits[2] += a.st.cache_wait_cycles;
         waits[3] += a.st.fence_wait_cycles;
+        waits[4] += a.st.fq_wait_cycles;
     }
     for (uint64_t w : waits)
         EXPECT_GT(w, 0u) << "the workloads contend for every kind of slot and fence";
@@ -662,6 +755,17 @@ TEST(TimingConfig, Parameters_DefaultsAndRanges) {
               "timing.clock_mhz: 0 outside 1..100000");
     EXPECT_EQ(reason([](riommu_config &x) { x.timing.mem_lat = (1u << 20) + 1; }),
               "timing.mem_lat: 1048577 exceeds 1048576");
+    EXPECT_EQ(c.timing.dma_txn_bytes, 4096u);
+    EXPECT_EQ(c.timing.dma_rd_lat, 20u);
+    EXPECT_EQ(c.timing.dma_wr_lat, 20u);
+    EXPECT_EQ(c.timing.mem_beat_lat, 0u);
+    EXPECT_EQ(c.timing.fault_lat, 0u);
+    EXPECT_EQ(reason([](riommu_config &x) { x.timing.dma_txn_bytes = 24; }),
+              "timing.dma_txn_bytes: 24 is not a power of two in 8..4096");
+    EXPECT_EQ(reason([](riommu_config &x) { x.timing.dma_txn_bytes = 8192; }),
+              "timing.dma_txn_bytes: 8192 is not a power of two in 8..4096");
+    EXPECT_EQ(reason([](riommu_config &x) { x.timing.fault_lat = (1u << 20) + 1; }),
+              "timing.fault_lat: 1048577 exceeds 1048576");
     EXPECT_EQ(reason([](riommu_config &x) { x.iotlb.slots = 0; }),
               "iotlb.slots: 0 outside 1..64");
     EXPECT_EQ(reason([](riommu_config &x) { x.walkc.lat = (1u << 20) + 1; }),

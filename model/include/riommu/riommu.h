@@ -173,6 +173,21 @@ typedef struct riommu_timing_config {
                               (default 2) */
     uint32_t clock_mhz;    /* IOMMU clock, MHz, 1..100000 (default 1000): only
                               converts cycles to time (riommu_cycles_to_ns) */
+    /* The device side of riommu_dma / riommu_issue_dma (docs/timing.md
+     * "DMA transactions"): a DMA is split into naturally aligned
+     * transactions of dma_txn_bytes, each translated on its own (an IOTLB
+     * lookup each) and moving its data in dma_rd_lat (reads, exec) or
+     * dma_wr_lat (writes) cycles once its translation completes. */
+    uint32_t dma_txn_bytes; /* a power of two, 8..4096 (default 4096: a page) */
+    uint32_t dma_rd_lat;    /* cycles, 0..2^20 (default 20) */
+    uint32_t dma_wr_lat;    /* cycles, 0..2^20 (default 20) */
+    /* Each further 8 bytes of an implicit access larger than 8 (a device
+     * context, a fault record, a command), cycles, 0..2^20 (default 0: a
+     * memory port as wide as the access). */
+    uint32_t mem_beat_lat;
+    /* A faulting translation's reporting before its response, cycles,
+     * 0..2^20 (default 0). */
+    uint32_t fault_lat;
 } riommu_timing_config;
 
 /*
@@ -493,6 +508,8 @@ typedef struct riommu_stats {
     uint64_t inval_cycles;          /* of which invalidation scans */
     uint64_t fence_wait_cycles;     /* IOFENCE.C waiting for translations in flight */
     uint64_t xlate_max_inflight;    /* most translation slots in use at once */
+    uint64_t fq_wait_cycles;        /* faulting translations waited for the
+                                       fault-record writer */
 } riommu_stats;
 
 /* Copy the statistics. */

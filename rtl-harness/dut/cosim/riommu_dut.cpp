@@ -239,8 +239,26 @@ extern "C" void riommu_rtl_model_config(riommu_config *cfg)
     cfg->ddtc.policy = RIOMMU_REPL_FIFO;
     cfg->ddtc.enable = true;
     cfg->walkc.enable = false;       // no walk cache
-    // Timing calibrated to riommu_rtl_top behind the harness's 1-cycle
-    // memory slave (docs/timing.md "Calibrating to a design"): one implicit
-    // access costs about 6 DUT cycles; the other defaults fit.
-    cfg->timing.mem_lat = 6;
+    // Timing fitted to riommu_rtl_top behind the harness's 1-cycle memory
+    // slave (docs/timing.md "Worked example: riommu_rtl_top"): a coordinate
+    // search over these six knobs on random seeds 1-50 with
+    // `--timing-csv`, checked on seeds 1-300 and the directed corpus
+    // (tests/py/test_timing_compare.py holds the bounds).
+    //  - the device port takes one beat of up to 8 bytes per request, each
+    //    translated (README.md "Device port"): 8-byte DMA transactions;
+    //  - the FSM's fixed states (IDLE, CHECK, DC, PA, RESP) and the port
+    //    registers: xlate_lat 5;
+    //  - every memory access is single-beat through the arbiter: 4 cycles
+    //    each 8 bytes (a DDT entry, a PTE; a device context is 4 or 8 of
+    //    them, a fault record 4, a command 2);
+    //  - forwarded data: a read 4 cycles, a write 6 (AW and W, then B);
+    //  - a fault passes FAULT and REC before its response: 2 cycles, and
+    //    waits for the fault queue to finish writing the previous record.
+    cfg->timing.xlate_lat = 5;
+    cfg->timing.mem_lat = 4;
+    cfg->timing.mem_beat_lat = 4;
+    cfg->timing.dma_txn_bytes = 8;
+    cfg->timing.dma_rd_lat = 4;
+    cfg->timing.dma_wr_lat = 6;
+    cfg->timing.fault_lat = 2;
 }
