@@ -416,11 +416,14 @@ riommu_rsp_status riommu_issue_translate(riommu *m, const riommu_request *req,
                                          riommu_response *rsp);
 
 /*
- * A complete device DMA: translate every 4 KiB page the access touches and
- * move the data through host->mem_read/mem_write (RIOMMU_ACC_DMA_DATA).
+ * A complete device DMA: split into naturally aligned transactions of
+ * timing.dma_txn_bytes (default a 4 KiB page; docs/timing.md "DMA
+ * transactions"), translate each and move its data through
+ * host->mem_read/mem_write (RIOMMU_ACC_DMA_DATA), one after another.
  * For RIOMMU_READ/EXEC, `buf` receives req->len bytes; for RIOMMU_WRITE it
  * supplies them. Stops at the first faulting page (no data moved for it or
- * later pages); rsp describes the faulting or, on success, the first page.
+ * later pages); rsp describes the faulting or, on success, the first
+ * transaction; rsp->cycles is the sum of the transactions' latencies.
  * A host memory error on the data access yields status FAULT with cause
  * 5/7/1 (access fault) and no fault record (the IO bridge reports it).
  */
@@ -428,10 +431,11 @@ riommu_rsp_status riommu_dma(riommu *m, const riommu_request *req, void *buf,
                              riommu_response *rsp);
 
 /*
- * As riommu_dma, without advancing the clock: every page's translation
- * arrives at riommu_now() (a burst), each page's data moves when its
- * translation completes (`timing.mem_lat`), and rsp->cycles is the time
- * until the last page's data has moved. Functional effects happen now.
+ * As riommu_dma, without advancing the clock: every transaction's
+ * translation arrives at riommu_now() (a burst), each transaction's data
+ * moves when its translation completes (`timing.dma_rd_lat` /
+ * `dma_wr_lat`), and rsp->cycles is the time until the last data has
+ * moved. Functional effects happen now.
  */
 riommu_rsp_status riommu_issue_dma(riommu *m, const riommu_request *req, void *buf,
                                    riommu_response *rsp);
