@@ -27,6 +27,7 @@
 #include "riommu/hw_model.h"
 #include "riommu/memhost.h"
 #include "riommu/model_backend.h"
+#include "riommu/stats.h"
 #include "riommu/qemu_backend.h"
 #include "scn_config.h"
 #include "world.h"
@@ -887,6 +888,16 @@ static uint64_t stat_value(runner *r, const scn_stat *st)
     case SCN_STAT_DRV_CMD: v = ds.cmd_by_op[st->a & 7]; break;
     case SCN_STAT_MSIS: v = memhost_msi_count(r->mem); break;
     case SCN_STAT_WIRES: v = memhost_wires(r->mem); break;
+    case SCN_STAT_TABLE: {
+        riommu_stat_table t;
+        memset(&t, 0, sizeof t);
+        if (riommu_stats_table_build(&t, &ms, riommu_now(r->m))) {
+            const riommu_stat_row *row = riommu_stats_table_find(&t, st->name);
+            v = row ? row->count : 0; /* the parser checked the name */
+        }
+        riommu_stats_table_free(&t);
+        break;
+    }
     }
     return v;
 }

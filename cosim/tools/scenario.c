@@ -19,6 +19,7 @@
 
 #include "cli_names.h"
 #include "riommu/qemu_backend.h"
+#include "riommu/stats.h"
 
 typedef struct name_ent {
     char name[SCN_MAX_NAME_LEN + 1];
@@ -1411,7 +1412,30 @@ static bool parse_stat_name(parser *ps, const char *name, scn_stat *st)
     static const char *const opnames[] = {"", "iotinval", "iofence", "iodir", "ats"};
     static const char *const caches[] = {"ddtc", "pdtc", "iotlb", "walkc"};
 
+    if (strlen(name) >= sizeof st->name)
+        return fail(ps, "unknown statistic '%.*s...' (names are shorter)", 40, name);
     snprintf(st->name, sizeof st->name, "%s", name);
+    if (!strncmp(name, "iommu.", 6)) {
+        /* the statistics table's names, as --stats writes them: known
+         * from a table of zeros (its rows do not depend on the values) */
+        riommu_stats zero;
+        memset(&zero, 0, sizeof zero);
+        riommu_stat_table t;
+        memset(&t, 0, sizeof t);
+        if (!riommu_stats_table_build(&t, &zero, 0))
+            return fail(ps, "out of memory");
+        const riommu_stat_row *row = riommu_stats_table_find(&t, name);
+        bool real = row && row->is_real;
+        riommu_stats_table_free(&t);
+        if (!row)
+            return fail(ps, "unknown statistic '%s' (docs/stats.md lists the iommu.* names)",
+                        name);
+        if (real)
+            return fail(ps, "statistic '%s' is a ratio or a mean; expect stat compares counts",
+                        name);
+        st->src = SCN_STAT_TABLE;
+        return true;
+    }
     for (size_t i = 0; i < sizeof model / sizeof model[0]; i++)
         if (cli_name_eq(name, model[i].name)) {
             st->src = SCN_STAT_MODEL;

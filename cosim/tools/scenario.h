@@ -151,7 +151,9 @@ typedef enum scn_stat_src {
     SCN_STAT_DRV,       /* uint64_t at `off` in riommu_drv_stats (all inits summed) */
     SCN_STAT_DRV_CMD,   /* driver cmd_by_op[a] */
     SCN_STAT_MSIS,      /* MSIs the platform received */
-    SCN_STAT_WIRES      /* wired interrupt levels now (bit per vector) */
+    SCN_STAT_WIRES,     /* wired interrupt levels now (bit per vector) */
+    SCN_STAT_TABLE      /* a count row of the statistics table, by its gem5-style
+                           name in `name` (riommu/stats.h, docs/stats.md) */
 } scn_stat_src;
 
 typedef enum scn_cmp { SCN_EQ = 0, SCN_NE, SCN_LT, SCN_LE, SCN_GT, SCN_GE } scn_cmp;
