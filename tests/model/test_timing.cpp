@@ -258,7 +258,7 @@ TEST_F(TimingTest, Dma_TransactionsTranslateEachAndMoveData) {
     mem.w32(0x90000008, 0xabcdef01);
     riommu_request r = req(0x10004);
     r.len = 16; // bytes 4..19: the words at 0, 8 and 16, three transactions
-    std::vector<uint8_t> buf(r.len);
+    std::vector<uint8_t> buf(64);
     riommu_response rsp{};
     uint64_t lookups = stats().iotlb.lookups, t0 = riommu_now(m);
     ASSERT_EQ(riommu_dma(m, &r, buf.data(), &rsp), RIOMMU_RSP_OK);
