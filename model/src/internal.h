@@ -298,11 +298,51 @@ void qcsr_settle_on(riommu *m, uint32_t csr_off);
 /* ---- mem.c ---------------------------------------------------------------- */
 
 /* True when [pa, pa+len) lies below 2^PAS (or PAS checks are off). */
-bool mem_pa_ok(const riommu *m, uint64_t pa, uint64_t len);
+static inline bool mem_pa_ok(const riommu *m, uint64_t pa, uint64_t len)
+{
+    if (!m->cfg.check_pas)
+        return true;
+    unsigned pas = cap_pas(m);
+    if (pas >= 64)
+        return true;
+    uint64_t lim = 1ull << pas;
+    return pa < lim && len <= lim - pa;
+}
+/* 8 bytes in memory order as a value: little- or big-endian (written byte
+ * by byte: compilers make each one load, and a byte swap). */
+static inline uint64_t mem_ld_le64(const uint8_t *b)
+{
+    return (uint64_t)b[0] | (uint64_t)b[1] << 8 | (uint64_t)b[2] << 16 | (uint64_t)b[3] << 24 |
+           (uint64_t)b[4] << 32 | (uint64_t)b[5] << 40 | (uint64_t)b[6] << 48 |
+           (uint64_t)b[7] << 56;
+}
+static inline uint64_t mem_ld_be64(const uint8_t *b)
+{
+    return (uint64_t)b[7] | (uint64_t)b[6] << 8 | (uint64_t)b[5] << 16 | (uint64_t)b[4] << 24 |
+           (uint64_t)b[3] << 32 | (uint64_t)b[2] << 40 | (uint64_t)b[1] << 48 |
+           (uint64_t)b[0] << 56;
+}
+/* mem_load64 through host mem_read (the host has no mem_page, or declined). */
+riommu_mem_status mem_load64_read(riommu *m, uint64_t pa, bool be, riommu_access_kind kind,
+                                  uint64_t *val);
 /* Implicit loads/stores of 4 or 8 bytes in the given byte order; count
- * statistics; apply PAS check (-> ACCESS_FAULT). */
-riommu_mem_status mem_load64(riommu *m, uint64_t pa, bool be,
-                             riommu_access_kind kind, uint64_t *val);
+ * statistics; apply PAS check (-> ACCESS_FAULT). mem_load64 is inline:
+ * every PTE of a walk is one, read through the host's mem_page when it
+ * gives a pointer (riommu_host_ops), which is the same access as a
+ * mem_read that copies the bytes. */
+static inline riommu_mem_status mem_load64(riommu *m, uint64_t pa, bool be,
+                                           riommu_access_kind kind, uint64_t *val)
+{
+    if (m->host.mem_page && (pa & 0xFFF) <= 0xFF8 && mem_pa_ok(m, pa, 8)) {
+        const uint8_t *b = (const uint8_t *)m->host.mem_page(m->host.ctx, pa, kind);
+        if (b) {
+            m->st.mem_accesses[kind]++;
+            *val = be ? mem_ld_be64(b) : mem_ld_le64(b);
+            return RIOMMU_MEM_OK;
+        }
+    }
+    return mem_load64_read(m, pa, be, kind, val);
+}
 riommu_mem_status mem_load32(riommu *m, uint64_t pa, bool be,
                              riommu_access_kind kind, uint32_t *val);
 riommu_mem_status mem_store32(riommu *m, uint64_t pa, bool be,
