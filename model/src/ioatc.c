@@ -300,21 +300,29 @@ void iotlb_fill(riommu *m, ioatc_tag t, uint64_t vbase, uint64_t pbase, uint64_t
     uint64_t want = tlb_key(vbase, sc);
     bool evicted = false;
     const uint32_t ways = c->iotlb_g.ways;
-    /* one pass: the (last) entry with the same tag, else the first free way */
-    uint32_t w = ways, free_way = ways;
+    /* one pass: the (last) entry with the same tag, else the first free
+     * way, else the victim; for LRU the way with the oldest stamp (the
+     * first of equals, as policy_victim picks it), found in the same pass
+     * without branches (a miss-heavy workload evicts on every fill) */
+    const uint64_t *stamp = &c->iotlb_stamp[(size_t)set * ways];
+    uint32_t w = ways, free_way = ways, lru = 0;
+    uint64_t oldest = UINT64_MAX;
     for (uint32_t i = 0; i < ways; i++) {
         if (k[i] == want && e[i].gv == gv && e[i].gscid == gscid && e[i].pscv == pscv &&
             e[i].pscid == pscid)
             w = i;
-        else if (!k[i] && free_way == ways)
-            free_way = i;
+        free_way = !k[i] && free_way == ways ? i : free_way; /* want != 0 */
+        bool older = stamp[i] < oldest;
+        oldest = older ? stamp[i] : oldest;
+        lru = older ? i : lru;
     }
     if (w == ways && free_way < ways) {
         w = free_way;
     } else if (w == ways) {
         evicted = true;
-        w = policy_victim(c, &c->iotlb_g, set, c->fifo_next_iotlb,
-                          &c->iotlb_stamp[(size_t)set * ways], sizeof(uint64_t));
+        w = c->iotlb_g.policy == RIOMMU_REPL_LRU
+                ? lru
+                : policy_victim(c, &c->iotlb_g, set, c->fifo_next_iotlb, stamp, sizeof(uint64_t));
     }
     if (evicted) {
         m->st.iotlb.evictions++;
