@@ -416,10 +416,14 @@ riommu_rsp_status riommu_translate(riommu *m, const riommu_request *req,
     }
     if (!translate_hit(m, req, rsp))
         translate_process(m, req, rsp);
-    if (!model_any_pending(m))
-        clock_advance_idle(m, rsp->cycles); /* what riommu_step would do */
-    else if (rsp->cycles || model_next_event(m) <= m->now)
-        riommu_step(m, rsp->cycles);
+    if (rsp->cycles) {
+        if (!model_any_pending(m))
+            clock_advance_idle(m, rsp->cycles); /* what riommu_step would do */
+        else
+            riommu_step(m, rsp->cycles);
+    } else if (model_due_now(m)) {
+        riommu_step(m, 0);
+    }
     return rsp->status;
 }
 
