@@ -171,6 +171,10 @@ static uint64_t port_fit(const tm_port *p, uint64_t t, uint64_t len)
 
 static void port_prune(tm_port *p, uint64_t now)
 {
+    if (p->n && p->iv[p->n - 1].end <= now) { /* sorted: every one is over */
+        p->n = 0;
+        return;
+    }
     uint32_t k = 0;
     while (k < p->n && p->iv[k].end <= now)
         k++;
