@@ -238,12 +238,12 @@ static inline bool translate_hit(riommu *m, const riommu_request *req, riommu_re
     }
     if (!perm_ok_cached(e, req, false))
         return false;
-    /* Complete it as translate_process would: a translation slot, a DDTC
-     * lookup slot (ddt_locate), an IOTLB lookup slot, in that order, and
-     * the completion (tm_xlate_hit: the timing layer's charges depend only
-     * on its own state and the clock, not on what the lookups find), then
-     * ddtc_lookup, iotlb_lookup. */
-    uint32_t cycles = m->tm.on ? tm_xlate_hit(m) : 0;
+    /* Complete it as translate_process would: ddtc_lookup, iotlb_lookup,
+     * and the charges of a translation slot, a DDTC lookup slot
+     * (ddt_locate), an IOTLB lookup slot, in that order, and the
+     * completion (tm_xlate_hit, at the end: the timing layer's charges
+     * depend only on its own state and the clock, not on what the lookups
+     * find or on the statistics). */
     c->ddtc_last = d;
     m->st.translations++;
     m->st.ddtc.lookups++;
@@ -258,7 +258,7 @@ static inline bool translate_hit(riommu *m, const riommu_request *req, riommu_re
     qos_from(m, dc, rsp);
     fill_from_pte(rsp, e->pte, e->pbase | (req->iova & (e->size - 1)), e->size, e->global);
     rsp->iotlb_hit = true;
-    account(m, rsp, cycles);
+    account(m, rsp, m->tm.on ? tm_xlate_hit(m) : 0);
     return true;
 }
 
