@@ -190,9 +190,10 @@ static inline void account(riommu *m, riommu_response *rsp, uint32_t cycles)
  * DDTC set scan). It looks first and changes nothing unless it completes
  * the translation; every other case, and every request while observers
  * are installed or an HPM counter counts untranslated requests, is left to
- * translate_process. Under the timing layer it makes the same calls into
- * timing.c as translate_process does on a hit, so it charges the same
- * slots, ports and latency whether or not other work is in flight.
+ * translate_process. Under the timing layer it charges what
+ * translate_process's calls into timing.c charge on a hit (tm_xlate_hit:
+ * inline when nothing is in flight, those calls otherwise), so it takes
+ * the same slots, ports and latency whether or not other work is in flight.
  * riommu_translate alone calls it: with one call site it is inlined there
  * (a second one, in riommu_issue_translate, cost functional hits about
  * 1.5 ns out of 11). tests/model/test_hotpath.cpp
