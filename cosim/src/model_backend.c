@@ -51,6 +51,13 @@ static riommu_mem_status h_read(void *ctx, uint64_t pa, void *buf, size_t len,
     return b->inner.mem_read(b->inner.ctx, pa, buf, len, k);
 }
 
+/* Reads are not tapped: the memhost's page pointers serve as they are. */
+static const void *h_page(void *ctx, uint64_t pa, riommu_access_kind k)
+{
+    mb *b = ctx;
+    return b->inner.mem_page ? b->inner.mem_page(b->inner.ctx, pa, k) : NULL;
+}
+
 static riommu_mem_status h_write(void *ctx, uint64_t pa, const void *buf, size_t len,
                                  riommu_access_kind k)
 {
@@ -189,7 +196,7 @@ int riommu_model_backend_create(const riommu_config *cfg, const char *name,
         return -1;
     }
     b->inner = memhost_ops(b->mem);
-    riommu_host_ops tap = {b, h_read, h_write, NULL, h_wire, h_msi};
+    riommu_host_ops tap = {b, h_read, h_write, NULL, h_wire, h_msi, h_page};
     b->m = riommu_create(cfg, &tap, err, errlen);
     if (!b->m) {
         memhost_destroy(b->mem);

@@ -83,19 +83,8 @@ void hpm_count(riommu *m, unsigned event, const hpm_ids *ids)
     }
 }
 
-void hpm_advance_cycles(riommu *m, uint64_t cycles)
+/* hpm_advance_cycles (internal.h): iohpmcycles overflowed. */
+void hpm_cycles_wrapped(riommu *m)
 {
-    if (!cap_has(m, RIOMMU_CAP_HPM) || cycles == 0)
-        return;
-    if (reg_get(m, RIOMMU_REG_IOCOUNTINH) & 1)
-        return;
-    uint64_t v = reg_get(m, RIOMMU_REG_IOHPMCYCLES);
-    uint64_t cnt = v & ~RIOMMU_IOHPMCYCLES_OF;
-    uint64_t lim = RIOMMU_IOHPMCYCLES_OF; /* 2^63 */
-    bool wrap = cycles >= lim - cnt;
-    cnt = (cnt + cycles) & ~RIOMMU_IOHPMCYCLES_OF;
-    uint64_t of = v & RIOMMU_IOHPMCYCLES_OF;
-    reg_set(m, RIOMMU_REG_IOHPMCYCLES, cnt | (wrap ? RIOMMU_IOHPMCYCLES_OF : of));
-    if (wrap && !of)
-        intr_event(m, RIOMMU_INTR_PM);
+    intr_event(m, RIOMMU_INTR_PM);
 }

@@ -299,11 +299,51 @@ void qcsr_settle_on(riommu *m, uint32_t csr_off);
 /* ---- mem.c ---------------------------------------------------------------- */
 
 /* True when [pa, pa+len) lies below 2^PAS (or PAS checks are off). */
-bool mem_pa_ok(const riommu *m, uint64_t pa, uint64_t len);
+static inline bool mem_pa_ok(const riommu *m, uint64_t pa, uint64_t len)
+{
+    if (!m->cfg.check_pas)
+        return true;
+    unsigned pas = cap_pas(m);
+    if (pas >= 64)
+        return true;
+    uint64_t lim = 1ull << pas;
+    return pa < lim && len <= lim - pa;
+}
+/* 8 bytes in memory order as a value: little- or big-endian (written byte
+ * by byte: compilers make each one load, and a byte swap). */
+static inline uint64_t mem_ld_le64(const uint8_t *b)
+{
+    return (uint64_t)b[0] | (uint64_t)b[1] << 8 | (uint64_t)b[2] << 16 | (uint64_t)b[3] << 24 |
+           (uint64_t)b[4] << 32 | (uint64_t)b[5] << 40 | (uint64_t)b[6] << 48 |
+           (uint64_t)b[7] << 56;
+}
+static inline uint64_t mem_ld_be64(const uint8_t *b)
+{
+    return (uint64_t)b[7] | (uint64_t)b[6] << 8 | (uint64_t)b[5] << 16 | (uint64_t)b[4] << 24 |
+           (uint64_t)b[3] << 32 | (uint64_t)b[2] << 40 | (uint64_t)b[1] << 48 |
+           (uint64_t)b[0] << 56;
+}
+/* mem_load64 through host mem_read (the host has no mem_page, or declined). */
+riommu_mem_status mem_load64_read(riommu *m, uint64_t pa, bool be, riommu_access_kind kind,
+                                  uint64_t *val);
 /* Implicit loads/stores of 4 or 8 bytes in the given byte order; count
- * statistics; apply PAS check (-> ACCESS_FAULT). */
-riommu_mem_status mem_load64(riommu *m, uint64_t pa, bool be,
-                             riommu_access_kind kind, uint64_t *val);
+ * statistics; apply PAS check (-> ACCESS_FAULT). mem_load64 is inline:
+ * every PTE of a walk is one, read through the host's mem_page when it
+ * gives a pointer (riommu_host_ops), which is the same access as a
+ * mem_read that copies the bytes. */
+static inline riommu_mem_status mem_load64(riommu *m, uint64_t pa, bool be,
+                                           riommu_access_kind kind, uint64_t *val)
+{
+    if (m->host.mem_page && (pa & 0xFFF) <= 0xFF8 && mem_pa_ok(m, pa, 8)) {
+        const uint8_t *b = (const uint8_t *)m->host.mem_page(m->host.ctx, pa, kind);
+        if (b) {
+            m->st.mem_accesses[kind]++;
+            *val = be ? mem_ld_be64(b) : mem_ld_le64(b);
+            return RIOMMU_MEM_OK;
+        }
+    }
+    return mem_load64_read(m, pa, be, kind, val);
+}
 riommu_mem_status mem_load32(riommu *m, uint64_t pa, bool be,
                              riommu_access_kind kind, uint32_t *val);
 riommu_mem_status mem_store32(riommu *m, uint64_t pa, bool be,
@@ -542,7 +582,26 @@ void hpm_count(riommu *m, unsigned event, const hpm_ids *ids);
 /* Recompute m->hpm_events after iocountinh or an iohpmevt changed (MMIO
  * writes to the HPM registers, reset). */
 void hpm_refresh(riommu *m);
-void hpm_advance_cycles(riommu *m, uint64_t cycles);
+void hpm_cycles_wrapped(riommu *m);
+/* iohpmcycles counts `cycles` more unless inhibited (iocountinh.CY);
+ * overflow sets OF and raises the HPM interrupt once. Inline: the clock
+ * advances after every timed translation. */
+static inline void hpm_advance_cycles(riommu *m, uint64_t cycles)
+{
+    if (!cap_has(m, RIOMMU_CAP_HPM) || cycles == 0)
+        return;
+    if (reg_get(m, RIOMMU_REG_IOCOUNTINH) & 1)
+        return;
+    uint64_t v = reg_get(m, RIOMMU_REG_IOHPMCYCLES);
+    uint64_t cnt = v & ~RIOMMU_IOHPMCYCLES_OF;
+    uint64_t lim = RIOMMU_IOHPMCYCLES_OF; /* 2^63 */
+    bool wrap = cycles >= lim - cnt;
+    cnt = (cnt + cycles) & ~RIOMMU_IOHPMCYCLES_OF;
+    uint64_t of = v & RIOMMU_IOHPMCYCLES_OF;
+    reg_set(m, RIOMMU_REG_IOHPMCYCLES, cnt | (wrap ? RIOMMU_IOHPMCYCLES_OF : of));
+    if (wrap && !of)
+        hpm_cycles_wrapped(m);
+}
 
 /* ---- debug.c -------------------------------------------------------------- */
 
@@ -554,12 +613,45 @@ void debug_complete(riommu *m);
 bool timing_init(riommu *m); /* allocate the slot pools; false on OOM */
 void timing_free(riommu *m);
 void timing_reset(riommu *m); /* every slot free, nothing in flight */
+static inline void tm_horizon(riommu_timing *tm, uint64_t t)
+{
+    if (t > tm->horizon)
+        tm->horizon = t;
+}
+void tm_xlate_begin_busy(riommu *m); /* tm_xlate_begin with work in flight */
 /* A translation arrives at m->now: take the earliest free translation slot
- * and start the cursor there plus timing.xlate_lat. */
-void tm_xlate_begin(riommu *m);
+ * and start the cursor there plus timing.xlate_lat. Inline for the case of
+ * a device that waits for each answer (every slot and port free: nothing
+ * to search, old reservations forgotten at once by a new epoch); the
+ * IOTLB-hit path then costs a few stores here and in tm_cache instead of
+ * calls into timing.c. */
+static inline void tm_xlate_begin(riommu *m)
+{
+    riommu_timing *tm = &m->tm;
+    uint64_t now = m->now;
+    if (tm->horizon > now) {
+        tm_xlate_begin_busy(m);
+        return;
+    }
+    tm->arrival = now;
+    tm->quiet = true;
+    tm->epoch++;
+    tm->xslot = 0;
+    tm->xlate[0] = UINT64_MAX;
+    if (m->st.xlate_max_inflight == 0)
+        m->st.xlate_max_inflight = 1;
+    tm->t = now + m->cfg.timing.xlate_lat;
+}
 /* It completes at the cursor: the slot stays busy until then. Returns the
  * latency (completion - arrival), saturated to 32 bits. */
-uint32_t tm_xlate_end(riommu *m);
+static inline uint32_t tm_xlate_end(riommu *m)
+{
+    riommu_timing *tm = &m->tm;
+    tm->xlate[tm->xslot] = tm->t;
+    tm_horizon(tm, tm->t);
+    uint64_t lat = tm->t - tm->arrival;
+    return lat > UINT32_MAX ? UINT32_MAX : (uint32_t)lat;
+}
 /* A lookup (n == 1) or an invalidation scan of n sets in cache `id`: take
  * one of its slots for n * lat cycles from the cursor on. */
 void tm_cache_slow(riommu *m, riommu_cache_id id, uint64_t n);
@@ -592,6 +684,48 @@ static inline void tm_cache(riommu *m, riommu_cache_id id)
         return;
     }
     tm_cache_slow(m, id, 1);
+}
+/* The whole cost of an IOTLB hit (translate.c translate_hit): what
+ * tm_xlate_begin, tm_cache(DDTC), tm_cache(IOTLB) and tm_xlate_end do in
+ * that order, returning the latency. When nothing is in flight the cursor
+ * is kept in a register and each structure is written once (the separate
+ * steps reloaded it after every store); else the steps themselves. */
+uint32_t tm_xlate_hit_busy(riommu *m);
+static inline uint32_t tm_xlate_hit(riommu *m)
+{
+    riommu_timing *tm = &m->tm;
+    uint64_t now = m->now;
+    uint32_t ep = tm->epoch + 1;
+    tm_port *pd = tm->cache[RIOMMU_CACHE_DDTC].port, *pi = tm->cache[RIOMMU_CACHE_IOTLB].port;
+    /* (A port stamped 2^32 epochs ago would look in use: the steps handle it.) */
+    if (tm->horizon > now || (pd && pd->epoch == ep) || (pi && pi->epoch == ep))
+        return tm_xlate_hit_busy(m);
+    tm->epoch = ep;
+    tm->arrival = now;
+    tm->quiet = true;
+    tm->xslot = 0;
+    if (m->st.xlate_max_inflight == 0)
+        m->st.xlate_max_inflight = 1;
+    uint64_t t = now + m->cfg.timing.xlate_lat;
+    if (pd) { /* slots != 0 exactly when the ports exist (timing_init) */
+        pd->epoch = ep;
+        pd->n = 1;
+        pd->iv[0].start = t;
+        t += tm->cache[RIOMMU_CACHE_DDTC].lat;
+        pd->iv[0].end = t;
+    }
+    if (pi) {
+        pi->epoch = ep;
+        pi->n = 1;
+        pi->iv[0].start = t;
+        t += tm->cache[RIOMMU_CACHE_IOTLB].lat;
+        pi->iv[0].end = t;
+    }
+    tm->t = t;
+    tm->xlate[0] = t;
+    tm->horizon = t; /* t >= now >= the old horizon */
+    uint64_t lat = t - now;
+    return lat > UINT32_MAX ? UINT32_MAX : (uint32_t)lat;
 }
 /* One implicit memory access at the cursor. */
 static inline void tm_mem(riommu *m)
@@ -648,6 +782,19 @@ static inline bool model_any_pending(const riommu *m)
 static inline bool model_due_now(const riommu *m)
 {
     return model_any_pending(m) && model_next_event(m) <= m->now;
+}
+
+/* riommu_step(m, cycles) when no internal event is pending at all
+ * (!model_any_pending): nothing can fall due on the way, so the clock and
+ * the HPM cycle counter simply advance (advance_to in iommu.c). Inline:
+ * riommu_translate calls it after every timed translation. */
+static inline void clock_advance_idle(riommu *m, uint64_t cycles)
+{
+    uint64_t end = cycles > UINT64_MAX - m->now ? UINT64_MAX : m->now + cycles;
+    if (end > m->now) {
+        hpm_advance_cycles(m, end - m->now);
+        m->now = end;
+    }
 }
 
 #define OBS(m, hook, ...)                                                      \

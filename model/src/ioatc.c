@@ -300,21 +300,29 @@ void iotlb_fill(riommu *m, ioatc_tag t, uint64_t vbase, uint64_t pbase, uint64_t
     uint64_t want = tlb_key(vbase, sc);
     bool evicted = false;
     const uint32_t ways = c->iotlb_g.ways;
-    /* one pass: the (last) entry with the same tag, else the first free way */
-    uint32_t w = ways, free_way = ways;
+    /* one pass: the (last) entry with the same tag, else the first free
+     * way, else the victim; for LRU the way with the oldest stamp (the
+     * first of equals, as policy_victim picks it), found in the same pass
+     * without branches (a miss-heavy workload evicts on every fill) */
+    const uint64_t *stamp = &c->iotlb_stamp[(size_t)set * ways];
+    uint32_t w = ways, free_way = ways, lru = 0;
+    uint64_t oldest = UINT64_MAX;
     for (uint32_t i = 0; i < ways; i++) {
         if (k[i] == want && e[i].gv == gv && e[i].gscid == gscid && e[i].pscv == pscv &&
             e[i].pscid == pscid)
             w = i;
-        else if (!k[i] && free_way == ways)
-            free_way = i;
+        free_way = !k[i] && free_way == ways ? i : free_way; /* want != 0 */
+        bool older = stamp[i] < oldest;
+        oldest = older ? stamp[i] : oldest;
+        lru = older ? i : lru;
     }
     if (w == ways && free_way < ways) {
         w = free_way;
     } else if (w == ways) {
         evicted = true;
-        w = policy_victim(c, &c->iotlb_g, set, c->fifo_next_iotlb,
-                          &c->iotlb_stamp[(size_t)set * ways], sizeof(uint64_t));
+        w = c->iotlb_g.policy == RIOMMU_REPL_LRU
+                ? lru
+                : policy_victim(c, &c->iotlb_g, set, c->fifo_next_iotlb, stamp, sizeof(uint64_t));
     }
     if (evicted) {
         m->st.iotlb.evictions++;
@@ -342,6 +350,15 @@ void iotlb_fill(riommu *m, ioatc_tag t, uint64_t vbase, uint64_t pbase, uint64_t
     m->st.iotlb.fills++;
     if (m->has_obs)
         cache_event(m, RIOMMU_CACHE_IOTLB, RIOMMU_CEV_FILL, vbase >> 12);
+}
+
+/* Valid IOTLB entries (what a scan of every way would find). */
+static uint32_t tlb_valid_count(const riommu_ioatc *c)
+{
+    uint32_t n = 0;
+    for (int sc = 0; sc < TLB_SZ_COUNT; sc++)
+        n += c->class_count[sc];
+    return n;
 }
 
 /* The classes with valid entries, from the per-class counts. */
@@ -435,10 +452,16 @@ void iotlb_inval_vma(riommu *m, bool gv, uint16_t gscid, bool pscv, uint32_t psc
     if (!(c->iotlb && av && !m->has_obs &&
           tlb_inval_probe(m, gv, gscid, pscv, pscid, addr, len))) {
         size_t n = (size_t)c->iotlb_g.sets * c->iotlb_g.ways;
-        for (size_t i = 0; i < n; i++) {
+        const uint64_t *k = c->iotlb_key;
+        /* the keys (0: invalid) first, an 8th of the bytes; the scan ends
+         * at the last valid entry (none after an invalidation of all) */
+        uint32_t left = tlb_valid_count(c);
+        for (size_t i = 0; left && i < n; i++) {
             iotlb_entry *e = &c->iotlb[i];
-            if (!e->valid ||
-                !vma_scope(e->gv, e->gscid, e->pscv, e->pscid, e->global, gv, gscid, pscv, pscid))
+            if (!k[i])
+                continue;
+            left--;
+            if (!vma_scope(e->gv, e->gscid, e->pscv, e->pscid, e->global, gv, gscid, pscv, pscid))
                 continue;
             if (av && !overlaps(e->vbase, e->size, addr, len))
                 continue;
@@ -479,9 +502,13 @@ void iotlb_inval_gvma(riommu *m, bool gv, uint16_t gscid, bool av, uint64_t addr
     (void)len;
     riommu_ioatc *c = &m->c;
     size_t n = (size_t)c->iotlb_g.sets * c->iotlb_g.ways;
-    for (size_t i = 0; i < n; i++) {
+    uint32_t left = tlb_valid_count(c); /* as in iotlb_inval_vma */
+    for (size_t i = 0; left && i < n; i++) {
         iotlb_entry *e = &c->iotlb[i];
-        if (e->valid && e->gv && (!gv || e->gscid == gscid))
+        if (!c->iotlb_key[i]) /* invalid */
+            continue;
+        left--;
+        if (e->gv && (!gv || e->gscid == gscid))
             tlb_drop(m, e);
     }
     if (c->iotlb)

@@ -8,17 +8,6 @@
  */
 #include "internal.h"
 
-bool mem_pa_ok(const riommu *m, uint64_t pa, uint64_t len)
-{
-    if (!m->cfg.check_pas)
-        return true;
-    unsigned pas = cap_pas(m);
-    if (pas >= 64)
-        return true;
-    uint64_t lim = 1ull << pas;
-    return pa < lim && len <= lim - pa;
-}
-
 static uint64_t to_u64(const uint8_t *b, unsigned n, bool be)
 {
     if (n == 8) /* unrolled: compilers make each a load (and byte swap) */
@@ -58,24 +47,11 @@ riommu_mem_status mem_write_raw(riommu *m, uint64_t pa, const void *buf, size_t 
     return m->host.mem_write(m->host.ctx, pa, buf, len, kind);
 }
 
-static inline uint64_t ld_le64(const uint8_t *b)
-{
-    return (uint64_t)b[0] | (uint64_t)b[1] << 8 | (uint64_t)b[2] << 16 | (uint64_t)b[3] << 24 |
-           (uint64_t)b[4] << 32 | (uint64_t)b[5] << 40 | (uint64_t)b[6] << 48 |
-           (uint64_t)b[7] << 56;
-}
-
-static inline uint64_t ld_be64(const uint8_t *b)
-{
-    return (uint64_t)b[7] | (uint64_t)b[6] << 8 | (uint64_t)b[5] << 16 | (uint64_t)b[4] << 24 |
-           (uint64_t)b[3] << 32 | (uint64_t)b[2] << 40 | (uint64_t)b[1] << 48 |
-           (uint64_t)b[0] << 56;
-}
-
-/* Every PTE, DDTE and command word: the PAS check, the count and the host
- * read inline, the bytes assembled as one load (and a byte swap). */
-riommu_mem_status mem_load64(riommu *m, uint64_t pa, bool be, riommu_access_kind kind,
-                             uint64_t *val)
+/* mem_load64 (internal.h) without a page pointer from the host: the PAS
+ * check, the count and the host read, the bytes assembled as one load
+ * (and a byte swap). */
+riommu_mem_status mem_load64_read(riommu *m, uint64_t pa, bool be, riommu_access_kind kind,
+                                  uint64_t *val)
 {
     uint8_t b[8];
     if (!mem_pa_ok(m, pa, 8)) {
@@ -84,7 +60,7 @@ riommu_mem_status mem_load64(riommu *m, uint64_t pa, bool be, riommu_access_kind
     }
     m->st.mem_accesses[kind]++;
     riommu_mem_status s = m->host.mem_read(m->host.ctx, pa, b, 8, kind);
-    *val = s != RIOMMU_MEM_OK ? 0 : be ? ld_be64(b) : ld_le64(b);
+    *val = s != RIOMMU_MEM_OK ? 0 : be ? mem_ld_be64(b) : mem_ld_le64(b);
     return s;
 }
 

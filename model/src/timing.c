@@ -84,12 +84,6 @@ void timing_reset(riommu *m)
     tm->epoch++;
 }
 
-static inline void horizon(riommu_timing *tm, uint64_t t)
-{
-    if (t > tm->horizon)
-        tm->horizon = t;
-}
-
 /* ---- held pools ------------------------------------------------------------ */
 
 static unsigned first_free(const uint64_t *busy, unsigned n)
@@ -101,23 +95,13 @@ static unsigned first_free(const uint64_t *busy, unsigned n)
     return best;
 }
 
-void tm_xlate_begin(riommu *m)
+/* tm_xlate_begin (internal.h) when reservations are still running: take
+ * the translation slot that frees first and wait for it. */
+void tm_xlate_begin_busy(riommu *m)
 {
     riommu_timing *tm = &m->tm;
     uint64_t now = m->now;
     tm->arrival = now;
-    if (tm->horizon <= now) {
-        /* Every slot and port is free (the common case of a device that
-         * waits for each answer): forget old reservations at once. */
-        tm->quiet = true;
-        tm->epoch++;
-        tm->xslot = 0;
-        tm->xlate[0] = UINT64_MAX;
-        if (m->st.xlate_max_inflight == 0)
-            m->st.xlate_max_inflight = 1;
-        tm->t = now + m->cfg.timing.xlate_lat;
-        return;
-    }
     tm->quiet = false;
     unsigned k = first_free(tm->xlate, tm->nxlate);
     uint64_t busy = 0;
@@ -134,13 +118,12 @@ void tm_xlate_begin(riommu *m)
     tm->t = start + m->cfg.timing.xlate_lat;
 }
 
-uint32_t tm_xlate_end(riommu *m)
+uint32_t tm_xlate_hit_busy(riommu *m)
 {
-    riommu_timing *tm = &m->tm;
-    tm->xlate[tm->xslot] = tm->t;
-    horizon(tm, tm->t);
-    uint64_t lat = tm->t - tm->arrival;
-    return lat > UINT32_MAX ? UINT32_MAX : (uint32_t)lat;
+    tm_xlate_begin(m);
+    tm_cache(m, RIOMMU_CACHE_DDTC);
+    tm_cache(m, RIOMMU_CACHE_IOTLB);
+    return tm_xlate_end(m);
 }
 
 unsigned tm_walk_begin(riommu *m)
@@ -188,6 +171,10 @@ static uint64_t port_fit(const tm_port *p, uint64_t t, uint64_t len)
 
 static void port_prune(tm_port *p, uint64_t now)
 {
+    if (p->n && p->iv[p->n - 1].end <= now) { /* sorted: every one is over */
+        p->n = 0;
+        return;
+    }
     uint32_t k = 0;
     while (k < p->n && p->iv[k].end <= now)
         k++;
@@ -272,7 +259,7 @@ void tm_cache_slow(riommu *m, riommu_cache_id id, uint64_t n)
     port_insert(&k->port[bi], best, best + len);
     m->st.cache_wait_cycles += best - t;
     tm->t = best + len;
-    horizon(tm, tm->t);
+    tm_horizon(tm, tm->t);
 }
 
 /* ---- what is in flight ------------------------------------------------------- */

@@ -162,21 +162,20 @@ static void count_event(riommu *m, const riommu_request *req, unsigned ev, bool 
 }
 
 /* The bucket of a latency histogram (riommu_stats.latency_hist): the
- * smallest b with 2^b >= cycles, at most 15. */
-static unsigned latency_bucket(uint64_t cycles)
+ * smallest b with 2^b >= cycles, at most 15 (a count of leading zeros,
+ * not a loop: the timed hit path takes it on every translation). */
+static inline unsigned latency_bucket(uint64_t cycles)
 {
-    unsigned b = 0;
-    while (b < 15 && (1ull << b) < cycles)
-        b++;
-    return b;
+    if (cycles <= 1)
+        return 0;
+    unsigned b = 64u - (unsigned)__builtin_clzll(cycles - 1);
+    return b < 15 ? b : 15;
 }
 
-/* The end of every translation: it completes at the timing cursor
- * (tm_xlate_end frees its translation slot then; 0 cycles in functional
- * mode), then latency and statistics. */
-static inline void account(riommu *m, riommu_response *rsp)
+/* The end of every translation, completed `cycles` after its arrival (0 in
+ * functional mode): latency and statistics. */
+static inline void account(riommu *m, riommu_response *rsp, uint32_t cycles)
 {
-    uint32_t cycles = m->tm.on ? tm_xlate_end(m) : 0;
     rsp->cycles = cycles;
     if (rsp->status == RIOMMU_RSP_OK)
         m->st.translations_ok++;
@@ -193,9 +192,10 @@ static inline void account(riommu *m, riommu_response *rsp)
  * DDTC set scan). It looks first and changes nothing unless it completes
  * the translation; every other case, and every request while observers
  * are installed or an HPM counter counts untranslated requests, is left to
- * translate_process. Under the timing layer it makes the same calls into
- * timing.c as translate_process does on a hit, so it charges the same
- * slots, ports and latency whether or not other work is in flight.
+ * translate_process. Under the timing layer it charges what
+ * translate_process's calls into timing.c charge on a hit (tm_xlate_hit:
+ * inline when nothing is in flight, those calls otherwise), so it takes
+ * the same slots, ports and latency whether or not other work is in flight.
  * riommu_translate alone calls it: with one call site it is inlined there
  * (a second one, in riommu_issue_translate, cost functional hits about
  * 1.5 ns out of 11). tests/model/test_hotpath.cpp
@@ -241,15 +241,12 @@ static inline bool translate_hit(riommu *m, const riommu_request *req, riommu_re
     }
     if (!perm_ok_cached(e, req, false))
         return false;
-    /* Complete it as translate_process would: a translation slot, a DDTC
-     * lookup slot (ddt_locate), an IOTLB lookup slot, in that order -- the
-     * timing layer's charges depend only on its own state and the clock,
-     * not on what the lookups find -- then ddtc_lookup, iotlb_lookup. */
-    if (m->tm.on) {
-        tm_xlate_begin(m);
-        tm_cache(m, RIOMMU_CACHE_DDTC);
-        tm_cache(m, RIOMMU_CACHE_IOTLB);
-    }
+    /* Complete it as translate_process would: ddtc_lookup, iotlb_lookup,
+     * and the charges of a translation slot, a DDTC lookup slot
+     * (ddt_locate), an IOTLB lookup slot, in that order, and the
+     * completion (tm_xlate_hit, at the end: the timing layer's charges
+     * depend only on its own state and the clock, not on what the lookups
+     * find or on the statistics). */
     c->ddtc_last = d;
     m->st.translations++;
     m->st.ddtc.lookups++;
@@ -264,7 +261,7 @@ static inline bool translate_hit(riommu *m, const riommu_request *req, riommu_re
     qos_from(m, dc, rsp);
     fill_from_pte(rsp, e->pte, e->pbase | (req->iova & (e->size - 1)), e->size, e->global);
     rsp->iotlb_hit = true;
-    account(m, rsp);
+    account(m, rsp, m->tm.on ? tm_xlate_hit(m) : 0);
     return true;
 }
 
@@ -401,7 +398,8 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
         fill_from_pte(rsp, wr.pte, wr.pa, wr.size, wr.global);
     }
 out:
-    account(m, rsp);
+    /* it completes at the cursor: tm_xlate_end frees its slot then */
+    account(m, rsp, m->tm.on ? tm_xlate_end(m) : 0);
 }
 
 static bool request_ok(const riommu_request *req)
@@ -421,8 +419,14 @@ riommu_rsp_status riommu_translate(riommu *m, const riommu_request *req,
     }
     if (!translate_hit(m, req, rsp))
         translate_process(m, req, rsp);
-    if (rsp->cycles || model_due_now(m))
-        riommu_step(m, rsp->cycles);
+    if (rsp->cycles) {
+        if (!model_any_pending(m))
+            clock_advance_idle(m, rsp->cycles); /* what riommu_step would do */
+        else
+            riommu_step(m, rsp->cycles);
+    } else if (model_due_now(m)) {
+        riommu_step(m, 0);
+    }
     return rsp->status;
 }
 

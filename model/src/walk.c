@@ -101,17 +101,21 @@ static bool va_in_range(uint64_t va, unsigned va_bits, bool sxl, unsigned stage)
 #define MAX_AD_RETRIES 8
 
 /* The walk of walk_translate; the caller holds a walker slot, memory
- * accesses and walk-cache lookups are charged at the timing cursor. */
-static void walk(riommu *m, const walk_params *p, uint64_t va, unsigned levels,
-                 walk_result *r)
+ * accesses and walk-cache lookups are charged at the timing cursor.
+ * `stage` and `sv32` are p->stage and p->sxl, passed apart so that
+ * walk_translate's copy for the common case (first stage, 8-byte PTEs)
+ * has them as constants and its per-level branches folded. */
+static inline __attribute__((always_inline)) void walk(riommu *m, const walk_params *p,
+                                                       uint64_t va, unsigned levels,
+                                                       walk_result *r, const unsigned stage,
+                                                       const bool sv32)
 {
-    const bool sv32 = p->sxl;
     const unsigned pte_size = sv32 ? 4 : 8;
-    const uint16_t pf = walk_page_fault_cause(p->stage, p->access);
+    const uint16_t pf = walk_page_fault_cause(stage, p->access);
     const uint16_t af = walk_access_fault_cause(p->access);
     const bool write = p->access == RIOMMU_WRITE;
 
-    if (p->stage == 1)
+    if (stage == 1)
         m->st.s1_walks++;
     else
         m->st.s2_walks++;
@@ -140,9 +144,9 @@ static void walk(riommu *m, const walk_params *p, uint64_t va, unsigned levels,
 
         uint64_t pte = 0, pte_pa = 0;
         for (;;) {
-            pte_pa = a + vpn_at(va, (unsigned)i, sv32, levels, p->stage) * pte_size;
+            pte_pa = a + vpn_at(va, (unsigned)i, sv32, levels, stage) * pte_size;
             riommu_mem_status s;
-            riommu_access_kind kind = p->stage == 2 ? RIOMMU_ACC_PTE_S2 : RIOMMU_ACC_PTE_S1;
+            riommu_access_kind kind = stage == 2 ? RIOMMU_ACC_PTE_S2 : RIOMMU_ACC_PTE_S1;
             if (sv32) {
                 uint32_t v32;
                 s = mem_load32(m, pte_pa, p->be, kind, &v32);
@@ -153,13 +157,13 @@ static void walk(riommu *m, const walk_params *p, uint64_t va, unsigned levels,
             tm_mem(m);
             r->mem_reads++;
             if (i < 5) {
-                if (p->stage == 1)
+                if (stage == 1)
                     m->st.s1_walk_levels[i]++;
                 else
                     m->st.s2_walk_levels[i]++;
             }
             if (m->has_obs)
-                OBS(m, walk_step, p->stage, (unsigned)i, pte_pa, pte);
+                OBS(m, walk_step, stage, (unsigned)i, pte_pa, pte);
             if (s == RIOMMU_MEM_DATA_CORRUPTION) {
                 r->cause = RIOMMU_CAUSE_PT_CORRUPTION;
                 return;
@@ -217,7 +221,7 @@ static void walk(riommu *m, const walk_params *p, uint64_t va, unsigned levels,
         }
         /* Permissions. Second-stage PTEs are checked as user accesses. */
         bool u = pte & RIOMMU_PTE_U;
-        bool priv = p->stage == 1 && p->priv;
+        bool priv = stage == 1 && p->priv;
         if (!priv && !u && !defect(m, RIOMMU_DEFECT_IGNORE_U)) {
             r->cause = pf;
             return;
@@ -307,7 +311,10 @@ void walk_translate(riommu *m, const walk_params *p, uint64_t va, walk_result *r
     }
     unsigned slot = tm_walk_begin(m);
     uint64_t t0 = m->tm.t;
-    walk(m, p, va, levels, r);
+    if (p->stage == 1 && !p->sxl)
+        walk(m, p, va, levels, r, 1, false);
+    else
+        walk(m, p, va, levels, r, p->stage, p->sxl);
     tm_walk_end(m, slot);
     if (m->tm.on)
         r->cycles = (uint32_t)(m->tm.t - t0);

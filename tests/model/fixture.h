@@ -129,6 +129,11 @@ class ModelTest : public ::testing::Test {
     uint16_t wires = 0;
     uint64_t next_page = 0x80000000ull; // bump allocator for tables
     bool msi_fault = false;
+    // Give the model direct page pointers (riommu_host_ops.mem_page) for
+    // pages that exist, outside the fault and poison ranges, while reads
+    // are not logged; `page_reads` counts the pointers given.
+    bool host_pages = false;
+    uint64_t page_reads = 0;
 
     void SetUp() override { riommu_config_default(&cfg); }
     void TearDown() override { riommu_destroy(m); }
@@ -160,6 +165,17 @@ class ModelTest : public ::testing::Test {
             t->mem.writes.push_back({pa, std::vector<uint8_t>(b, b + len), k});
             return RIOMMU_MEM_OK;
         };
+        if (host_pages)
+            ops.mem_page = [](void *c, uint64_t pa, riommu_access_kind) -> const void * {
+                auto *t = static_cast<ModelTest *>(c);
+                auto it = t->mem.pages.find(pa & ~0xFFFull);
+                if (t->mem.log_reads || it == t->mem.pages.end() ||
+                    Memory::in(t->mem.fault, pa, 4096 - (pa & 0xFFF)) ||
+                    Memory::in(t->mem.poison, pa, 4096 - (pa & 0xFFF)))
+                    return nullptr;
+                t->page_reads++;
+                return &it->second[pa & 0xFFF];
+            };
         ops.wire = [](void *c, unsigned v, bool level) {
             auto *t = static_cast<ModelTest *>(c);
             t->wire_log.push_back({v, level});

@@ -872,3 +872,112 @@ TEST_F(ModelTest, Api_Dma_DataAccessFaultNotRecorded) {
     EXPECT_EQ(rsp.cause, RIOMMU_CAUSE_READ_ACCESS_FAULT);
     EXPECT_TRUE(drain_faults().empty());
 }
+
+// ================================================== host page pointers
+
+// riommu.h riommu_host_ops.mem_page; ds "Endianness of in-memory data
+// structures"; regs "capabilities" PAS; hw guidelines "Faults from PMA and
+// PMP"; q "Fault/Event-Queue" cause 274: a host that hands out page
+// pointers sees the same walks as one that copies every read. The same
+// script runs with and without mem_page: little- and big-endian (SBE)
+// Sv39/48/57 tables, a hardware A/D update, a table page never written
+// (zeros: page fault), a table in a faulting and in a poisoned range (the
+// host declines: mem_read reports it), a table above 2^PAS (present in
+// host memory, refused before the host is asked), DDT walks and command
+// fetches; responses, fault records, statistics and memory agree, and the
+// pointers were used.
+TEST_F(ModelTest, Host_MemPageMatchesMemRead) {
+    struct Outcome {
+        std::vector<std::array<uint64_t, 4>> rsp; // status, cause, pa, range
+        std::vector<FaultRec> faults;
+        riommu_stats st;
+        std::map<uint64_t, std::array<uint8_t, 4096>> pages;
+    };
+    auto script = [this](bool pages) {
+        riommu_destroy(m);
+        m = nullptr;
+        mem = Memory{};
+        next_page = 0x80000000ull;
+        page_reads = 0;
+        riommu_config_default(&cfg);
+        cfg.capabilities = (cfg.capabilities & ~RIOMMU_CAP_PAS) |
+                           RIOMMU_FIELD_PREP(RIOMMU_CAP_PAS, 40);
+        cfg.walkc.enable = false;
+        host_pages = pages;
+        Outcome o{};
+        Create();
+        if (!m)
+            return o;
+        setup_ddt();
+        enable_cq();
+        enable_fq();
+        const unsigned modes[3] = {8, 9, 10};
+        for (unsigned k = 0; k < 3; k++) { // LE tables, A/D preset and not
+            uint64_t root = new_root();
+            for (uint64_t p = 0; p < 6; p++)
+                map(root, modes[k], 0x40000000 + p * 4096, PA0 + p * 4096,
+                    p == 5 ? (V | R | W | U) : RWUAD);
+            attach_s1(0x10 + k, root, modes[k], 1 + k, RIOMMU_DC_TC_SADE);
+        }
+        uint64_t root = alloc(), l1 = alloc(), l0 = alloc(); // big-endian Sv39
+        mem.w64(root + 8, __builtin_bswap64(pte_table(l1))); // 0x40001000 only
+        mem.w64(l1, __builtin_bswap64(pte_table(l0)));
+        mem.w64(l0 + 8, __builtin_bswap64(pte_leaf(PA0, V | R | W | U)));
+        attach_s1(0x20, root, 8, 9, RIOMMU_DC_TC_SBE | RIOMMU_DC_TC_SADE);
+        uint64_t bad = new_root(); // broken tables below one root
+        mem.w64(bad + 0, pte_table(0x7000000));       // never written: zeros
+        mem.w64(bad + 8, pte_table(alloc()));         // faulting page
+        mem.fault.push_back({next_page - 4096, next_page});
+        mem.w64(bad + 16, pte_table(alloc()));        // poisoned page
+        mem.poison.push_back({next_page - 4096, next_page});
+        mem.pages[1ull << 40].fill(0);                 // present, beyond PAS
+        mem.w64(bad + 24, pte_table(1ull << 40));
+        attach_s1(0x30, bad, 8, 30);
+        for (unsigned round = 0; round < 2; round++) {
+            for (uint32_t did : {0x10u, 0x11u, 0x12u, 0x20u})
+                for (uint64_t p = 0; p < 6; p++)
+                    for (auto acc : {RIOMMU_READ, RIOMMU_WRITE}) {
+                        riommu_response r = xlate(did, 0x40000000 + p * 4096 + 8, acc);
+                        o.rsp.push_back({r.status, r.cause, r.pa, r.range_size});
+                    }
+            for (uint64_t g = 0; g < 4; g++) {
+                riommu_response r = xlate(0x30, g << 30, RIOMMU_READ);
+                o.rsp.push_back({r.status, r.cause, r.pa, r.range_size});
+            }
+            run(iotinval_vma()); // a command fetch; the next round walks again
+            run(iodir_inval_ddt());
+        }
+        o.faults = drain_faults();
+        o.st = stats();
+        o.pages = mem.pages;
+        if (pages)
+            EXPECT_GT(page_reads, 50u);
+        else
+            EXPECT_EQ(page_reads, 0u);
+        return o;
+    };
+    Outcome a = script(false), b = script(true);
+    ASSERT_EQ(a.rsp.size(), b.rsp.size());
+    for (size_t i = 0; i < a.rsp.size(); i++)
+        EXPECT_EQ(a.rsp[i], b.rsp[i]) << "request " << i;
+    ASSERT_EQ(a.faults.size(), b.faults.size());
+    for (size_t i = 0; i < a.faults.size(); i++) {
+        EXPECT_EQ(a.faults[i].cause, b.faults[i].cause) << "record " << i;
+        EXPECT_EQ(a.faults[i].did, b.faults[i].did) << "record " << i;
+        EXPECT_EQ(a.faults[i].iotval, b.faults[i].iotval) << "record " << i;
+    }
+    std::set<unsigned> causes;
+    for (auto &f : a.faults)
+        causes.insert(f.cause);
+    EXPECT_EQ(causes, (std::set<unsigned>{RIOMMU_CAUSE_READ_PAGE_FAULT,
+                                          RIOMMU_CAUSE_WRITE_PAGE_FAULT,
+                                          RIOMMU_CAUSE_READ_ACCESS_FAULT,
+                                          RIOMMU_CAUSE_PT_CORRUPTION}));
+    EXPECT_EQ(0, memcmp(&a.st, &b.st, sizeof a.st));
+    EXPECT_TRUE(a.pages == b.pages);
+    EXPECT_GT(a.st.ad_updates, 0u);
+    size_t ok = 0;
+    for (auto &r : a.rsp)
+        ok += r[0] == RIOMMU_RSP_OK;
+    EXPECT_EQ(ok, 2 * (3 * 12 + 2)); // every LE page both ways, the BE page both ways
+}

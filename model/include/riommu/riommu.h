@@ -109,6 +109,21 @@ typedef enum riommu_mem_status {
  * msi: an IOMMU-originated MSI (4-byte `data` written at `addr`); `data` is
  *   the value, the host applies its own byte order. Optional: when NULL the
  *   model uses mem_write with RIOMMU_ACC_IOMMU_MSI, in fctl.BE byte order.
+ * mem_page: direct read access, a shortcut for mem_read. Returns a pointer
+ *   to the byte at `pa`, through which the model may read the bytes from
+ *   `pa` to the end of its 4 KiB page (in memory order, as mem_read would
+ *   copy them) until its next call of any host operation, and never keeps
+ *   it; or NULL, and the model calls mem_read for the access instead.
+ *   Returning a pointer promises that mem_read(pa, .., kind) would return
+ *   RIOMMU_MEM_OK with those bytes and do nothing else: a host must return
+ *   NULL for any access it faults, poisons, logs or otherwise observes.
+ *   The model asks only after its own checks (the PAS check of
+ *   riommu_config.check_pas), counts the access as it counts a mem_read,
+ *   and applies byte order (fctl.BE, DC.tc.SBE) itself. Used for 8-byte
+ *   table loads (PTEs, DDT entries and device contexts, commands), which
+ *   it saves a copy and the host's lookup of each. Optional: when NULL
+ *   every read goes through mem_read. Example: memhost_ops (memhost.h)
+ *   returns its page's data + (pa & 0xFFF), NULL for a page never written.
  */
 typedef struct riommu_host_ops {
     void *ctx;
@@ -121,6 +136,7 @@ typedef struct riommu_host_ops {
                                    riommu_access_kind kind);
     void (*wire)(void *ctx, unsigned vector, bool level);
     riommu_mem_status (*msi)(void *ctx, uint64_t addr, uint32_t data);
+    const void *(*mem_page)(void *ctx, uint64_t pa, riommu_access_kind kind);
 } riommu_host_ops;
 
 /* ------------------------------------------------------------------------- */
