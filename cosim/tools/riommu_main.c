@@ -8,6 +8,7 @@
  *   riommu random --seeds A-B [...]      constrained-random scenarios (randgen.h)
  *   riommu shrink SCENARIO [OPTIONS]     a failing scenario cut down (shrink.h)
  *   riommu mutate [OPTIONS] [SCENARIO...] the RTL mutation campaign (mutate.h)
+ *   riommu calibrate [OPTIONS]           fit the model's timing to the DUT (calibrate.h)
  *   riommu decode KIND HEX...            name every field of a value
  *   riommu bench [--model] [--rtl] [...] performance figures (bench.h)
  *   riommu report RUN.json -o OUT.html   the run file as an HTML page (report_html.h)
@@ -29,6 +30,7 @@
 #include "bench.h"
 #include "decode.h"
 #include "default_scenario.h"
+#include "calibrate.h"
 #include "mutate.h"
 #include "randgen.h"
 #include "timing_cmp.h"
@@ -84,6 +86,10 @@ static void usage(FILE *o)
           "             the mutation campaign: bugs switched into the RTL IOMMU, each\n"
           "             run against the corpus and random seeds on model,rtl until\n"
           "             detected; prints 'detected: K/N'\n"
+          "  calibrate [--seeds A-B] [--knobs LIST] [--start KEY=V,...]\n"
+          "             fit the model's timing knobs to the verilated DUT: random\n"
+          "             seeds on model,rtl per candidate, the least DMA latency error\n"
+          "             (docs/timing.md \"Calibrating to a design\")\n"
           "  report RUN.json -o REPORT.html\n"
           "             render the run file of `riommu run --stats RUN.json` as one\n"
           "             self-contained HTML page: summary, mismatches, statistics,\n"
@@ -990,6 +996,8 @@ int main(int argc, char **argv)
             bench_usage(stdout);
         else if (!strcmp(argv[2], "mutate"))
             mutate_usage(stdout);
+        else if (!strcmp(argv[2], "calibrate"))
+            calibrate_usage(stdout);
         else if (!strcmp(argv[2], "report"))
             report_html_usage(stdout);
         else {
@@ -1014,6 +1022,8 @@ int main(int argc, char **argv)
         return bench_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "mutate"))
         return mutate_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "calibrate"))
+        return calibrate_main(argc - 1, argv + 1);
     if (!strcmp(cmd, "report"))
         return report_html_main(argc - 1, argv + 1);
     fprintf(stderr, "riommu: unknown command '%s' (see riommu --help)\n", cmd);

@@ -446,6 +446,8 @@ static bool build_cosim(runner *r, char *err, size_t errlen)
         else
             wp.rtl_not_run = why;
     }
+    if (r->o->tune)
+        r->o->tune(r->o->tune_ctx, &r->refcfg);
     wp.model = &r->refcfg;
     if (qemu && !wp.qemu_not_run) {
         wp.n_edu = qemu_edu_slots(r->p, slots);

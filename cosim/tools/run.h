@@ -119,6 +119,13 @@ typedef struct run_options {
     /* --timing-compare: every DMA latency pair of the engine goes here
      * (timing_cmp.h); NULL: none. */
     struct timing_cmp *tcmp;
+    /* With backends: called on the reference configuration (after the
+     * program's config lines and the QEMU / rtl presets) before the world
+     * is built, to change what the model backends run with (`riommu
+     * calibrate` sets timing knobs); NULL: nothing. It must keep the
+     * configuration valid (riommu_config_check). */
+    void (*tune)(void *ctx, riommu_config *cfg);
+    void *tune_ctx;
 } run_options;
 
 /* How a compared value is shown. */
