@@ -173,7 +173,7 @@ static const char *const page_css =
  * in the file's order), trimmed to the buckets from the first to the last
  * non-empty one. */
 static void histogram_chart(hr *h, const riommu_json *stats, const char *prefix,
-                            const char *caption, const char *cls)
+                            const char *caption, const char *cls, const char *xlabel)
 {
     const riommu_json *b[64];
     unsigned n = 0;
@@ -214,14 +214,15 @@ static void histogram_chart(hr *h, const riommu_json *stats, const char *prefix,
                    "<title>",
                 x + slot * 0.1, CH - MB - bh, slot * 0.8, bh);
             esc(h, label);
-            out(h, " cycles: %.0f</title></rect>", v->num);
+            out(h, ": %.0f</title></rect>", v->num);
             out(h, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", x + slot / 2,
                 CH - MB + 12 + (nb > 8 ? (int)(i % 2) * 11 : 0));
             esc(h, label);
             out(h, "</text>");
         }
-        out(h, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">latency (cycles)</text>",
-            (CW + ML) / 2, CH - 4);
+        out(h, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (CW + ML) / 2, CH - 4);
+        esc(h, xlabel);
+        out(h, "</text>");
     }
     out(h, "</svg><figcaption>");
     esc(h, caption);
@@ -442,9 +443,11 @@ static bool program_detail(hr *h, size_t idx, const riommu_json *p, const char *
     if (nb) {
         char cap[160];
         snprintf(cap, sizeof cap, "translation latency histogram (%s)", names[0]);
-        histogram_chart(h, stats[0], "iommu.xlate.latency", cap, "chart-latency");
+        histogram_chart(h, stats[0], "iommu.xlate.latency", cap, "chart-latency",
+                        "latency (cycles)");
         snprintf(cap, sizeof cap, "page-table walk latency histogram (%s)", names[0]);
-        histogram_chart(h, stats[0], "iommu.walker.latency", cap, "chart-walk");
+        histogram_chart(h, stats[0], "iommu.walker.latency", cap, "chart-walk",
+                        "latency (cycles)");
     }
     if (series) {
         char spath[128];
@@ -560,6 +563,97 @@ static bool mismatch_records(hr *h, const riommu_json *report)
     return true;
 }
 
+/* A number member (any sign, fractional). */
+static double real_of(hr *h, const riommu_json *o, const char *path, const char *key)
+{
+    const riommu_json *v = member(h, o, path, key, RIOMMU_JSON_NUMBER, false);
+    return v ? v->num : 0;
+}
+
+/* The run file's "timing_compare" (--timing-compare): per compared backend
+ * the figures, the relative-error histogram and the worst requests. */
+static bool timing_section(hr *h, const riommu_json *tc)
+{
+    const char *ref = str_of(h, tc, "timing_compare", "reference");
+    const riommu_json *bes = member(h, tc, "timing_compare", "backends", RIOMMU_JSON_ARRAY, false);
+    if (h->bad)
+        return false;
+    out(h, "<h2 id=\"timing\">Timing comparison</h2>\n<p>Each DMA's latency on the reference "
+           "(<code>");
+    esc(h, ref);
+    out(h, "</code>) against another backend's, relative error |ref - other| / other "
+           "(docs/timing.md \"Calibrating to a design\").</p>\n");
+    for (size_t i = 0; i < bes->n && !h->bad; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "timing_compare.backends[%zu]", i);
+        const riommu_json *b = bes->kids[i];
+        if (b->type != RIOMMU_JSON_OBJECT)
+            return fail(h, "%s: expected an object, found %s", path,
+                        riommu_json_type_name(b->type));
+        const char *be = str_of(h, b, path, "backend");
+        uint64_t n = count_of(h, b, path, "dmas");
+        double mr = real_of(h, b, path, "mean_ref_cycles");
+        double mo = real_of(h, b, path, "mean_other_cycles");
+        double ma = real_of(h, b, path, "mean_abs_rel");
+        double p95 = real_of(h, b, path, "p95_abs_rel");
+        double ms = real_of(h, b, path, "mean_signed_rel");
+        const riommu_json *hist = member(h, b, path, "error_hist", RIOMMU_JSON_OBJECT, false);
+        const riommu_json *worst = member(h, b, path, "worst", RIOMMU_JSON_ARRAY, false);
+        char hpath[80];
+        snprintf(hpath, sizeof hpath, "%s.error_hist", path);
+        if (h->bad || !check_stats(h, hist, hpath))
+            return false;
+        out(h, "<h3>");
+        esc(h, ref);
+        out(h, " vs ");
+        esc(h, be);
+        out(h, "</h3>\n<table class=\"timing\"><tr><th>DMAs</th><th>mean latency, ");
+        esc(h, ref);
+        out(h, "</th><th>mean latency, ");
+        esc(h, be);
+        out(h, "</th><th>mean |error|</th><th>p95 |error|</th><th>signed mean</th></tr>\n"
+               "<tr><td class=\"num\">%" PRIu64 "</td><td class=\"num\">%.1f</td>"
+               "<td class=\"num\">%.1f</td><td class=\"num\">%.1f %%</td>"
+               "<td class=\"num\">%.1f %%</td><td class=\"num\">%+.1f %%</td></tr></table>\n",
+            n, mr, mo, 100.0 * ma, 100.0 * p95, 100.0 * ms);
+        histogram_chart(h, hist, "relErr", "DMAs by |relative error|", "chart-timing",
+                        "|relative error|");
+        out(h, "<table class=\"worst\"><tr><th>program</th><th>device</th><th>access</th>"
+               "<th>IOVA</th><th>len</th><th>");
+        esc(h, ref);
+        out(h, "</th><th>");
+        esc(h, be);
+        out(h, "</th></tr>\n");
+        for (size_t w = 0; w < worst->n && !h->bad; w++) {
+            char wp[96];
+            snprintf(wp, sizeof wp, "%s.worst[%zu]", path, w);
+            const riommu_json *e = worst->kids[w];
+            if (e->type != RIOMMU_JSON_OBJECT)
+                return fail(h, "%s: expected an object, found %s", wp,
+                            riommu_json_type_name(e->type));
+            const char *prog = str_of(h, e, wp, "program");
+            uint64_t dev = count_of(h, e, wp, "device_id");
+            const char *acc = str_of(h, e, wp, "access");
+            const char *iova = str_of(h, e, wp, "iova");
+            uint64_t len = count_of(h, e, wp, "len");
+            uint64_t rc = count_of(h, e, wp, "ref_cycles");
+            uint64_t oc = count_of(h, e, wp, "other_cycles");
+            if (h->bad)
+                return false;
+            out(h, "<tr><td>");
+            esc(h, prog);
+            out(h, "</td><td class=\"num\">0x%" PRIx64 "</td><td>", dev);
+            esc(h, acc);
+            out(h, "</td><td><code>");
+            esc(h, iova);
+            out(h, "</code></td><td class=\"num\">%" PRIu64 "</td><td class=\"num\">%" PRIu64
+                   "</td><td class=\"num\">%" PRIu64 "</td></tr>\n", len, rc, oc);
+        }
+        out(h, "</table>\n");
+    }
+    return !h->bad;
+}
+
 bool riommu_html_report(FILE *o, const riommu_json *run, char *err, size_t errlen)
 {
     hr h = {o, err, errlen, false};
@@ -586,6 +680,8 @@ bool riommu_html_report(FILE *o, const riommu_json *run, char *err, size_t errle
     const riommu_json *totals = member(&h, run, "the document", "totals", RIOMMU_JSON_OBJECT, false);
     const riommu_json *report = member(&h, run, "the document", "report", RIOMMU_JSON_OBJECT, true);
     const riommu_json *info = member(&h, run, "the document", "statistics", RIOMMU_JSON_ARRAY, true);
+    const riommu_json *tcmp =
+        member(&h, run, "the document", "timing_compare", RIOMMU_JSON_OBJECT, true);
     if (h.bad)
         return false;
     uint64_t tp = count_of(&h, totals, "totals", "programs");
@@ -640,6 +736,8 @@ bool riommu_html_report(FILE *o, const riommu_json *run, char *err, size_t errle
     }
     if (report && !h.bad)
         mismatch_records(&h, report);
+    if (tcmp && !h.bad)
+        timing_section(&h, tcmp);
     if (h.bad)
         return false;
     out(&h, "</body></html>\n");

@@ -135,6 +135,8 @@ batch *batch_create(run_options *ro, const batch_opts *o)
         }
         ro->sample = statsfile_sample;
         ro->sample_ctx = b->sf;
+        if (ro->tcmp)
+            statsfile_timing(b->sf, ro->tcmp);
     }
     b->ro = ro;
     b->o = *o;

@@ -10,6 +10,7 @@
 
 #include "riommu/report.h"
 #include "riommu/stats.h"
+#include "timing_cmp.h"
 
 /* Points of a program's time series, and failed expectations kept. */
 #define SERIES_POINTS 240
@@ -35,6 +36,7 @@ struct statsfile {
     uint64_t failed_more;
     riommu_stat_table table;
     uint64_t programs, mism, waived, skipped;
+    const struct timing_cmp *tcmp; /* --timing-compare's collector, or NULL */
     bool oom;
 };
 
@@ -217,6 +219,11 @@ void statsfile_end(statsfile *f, const char *name, const run_summary *s)
     clear_failed(f);
 }
 
+void statsfile_timing(statsfile *f, const struct timing_cmp *t)
+{
+    f->tcmp = t;
+}
+
 bool statsfile_close(statsfile *f, const cases *cs, const char *prog)
 {
     bool ok = !f->oom;
@@ -229,8 +236,14 @@ bool statsfile_close(statsfile *f, const cases *cs, const char *prog)
             fputs("null", o);
         fprintf(o,
                 ",\n\"totals\":{\"programs\":%" PRIu64 ",\"mismatches\":%" PRIu64
-                ",\"waived\":%" PRIu64 ",\"skipped\":%" PRIu64 "},\n\"statistics\":",
+                ",\"waived\":%" PRIu64 ",\"skipped\":%" PRIu64 "},\n",
                 f->programs, f->mism, f->waived, f->skipped);
+        if (f->tcmp && timing_cmp_count(f->tcmp)) {
+            fputs("\"timing_compare\":", o);
+            timing_cmp_write_json(f->tcmp, o, 10);
+            fputs(",\n", o);
+        }
+        fputs("\"statistics\":", o);
         /* the names every table has, described once */
         riommu_stats zero;
         memset(&zero, 0, sizeof zero);

@@ -52,6 +52,11 @@ void statsfile_backend(statsfile *f, const char *name, const riommu_stats *st, u
  * its model (s->model) is the one backend "model". */
 void statsfile_end(statsfile *f, const char *name, const run_summary *s);
 
+/* --timing-compare's collector, whose pairs (as they are at
+ * statsfile_close) go into the run file as "timing_compare"
+ * (timing_cmp_write_json); it must outlive f. Only the .json form. */
+void statsfile_timing(statsfile *f, const struct timing_cmp *t);
+
 /* Write the ending (the run file's report from `cs`, or NULL, and totals)
  * and close. False, with "PROG: cannot write stats 'PATH'" on stderr,
  * when anything could not be written. Frees f. */

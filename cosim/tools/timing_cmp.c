@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "riommu/stats.h"
+
 typedef struct tc_pair {
     char prog[48];
     char backend[16];
@@ -218,4 +220,84 @@ int timing_cmp_write_csv(const timing_cmp *t, FILE *out)
                 e->other, rel(e));
     }
     return ferror(out) ? -1 : 0;
+}
+
+/* The relative-error buckets of the run file's histogram, in per cent:
+ * [0,1), [1,2), [2,5), [5,10), [10,25), [25,50), [50,100), [100,...). */
+static const double err_edges[] = {1, 2, 5, 10, 25, 50, 100};
+static const char *const err_names[] = {"0-1%",   "1-2%",   "2-5%",    "5-10%",
+                                        "10-25%", "25-50%", "50-100%", "100%+"};
+
+void timing_cmp_write_json(const timing_cmp *t, FILE *out, unsigned worst)
+{
+    const char *ref = t->names[0][0] ? t->names[0] : "reference";
+    fputs("{\"reference\":", out);
+    riommu_stats_json_str(out, ref);
+    fputs(",\"backends\":[", out);
+    bool first_be = true;
+    for (size_t i = 0; i < t->n; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = !strcmp(t->p[j].backend, t->p[i].backend);
+        if (seen)
+            continue;
+        const char *be = t->p[i].backend;
+        timing_cmp_summary s;
+        if (!timing_cmp_summarize(t, be, &s))
+            continue;
+        uint64_t hist[sizeof err_names / sizeof err_names[0]] = {0};
+        for (size_t j = 0; j < t->n; j++) {
+            if (strcmp(t->p[j].backend, be))
+                continue;
+            double pc = 100.0 * fabs(rel(&t->p[j]));
+            size_t b = 0;
+            while (b < sizeof err_edges / sizeof err_edges[0] && pc >= err_edges[b])
+                b++;
+            hist[b]++;
+        }
+        fputs(first_be ? "\n{\"backend\":" : ",\n{\"backend\":", out);
+        first_be = false;
+        riommu_stats_json_str(out, be);
+        fprintf(out,
+                ",\"dmas\":%" PRIu64 ",\"mean_ref_cycles\":%.3f,\"mean_other_cycles\":%.3f,"
+                "\"mean_abs_rel\":%.6f,\"p95_abs_rel\":%.6f,\"mean_signed_rel\":%.6f,"
+                "\"error_hist\":{",
+                s.n, s.mean_ref, s.mean_other, s.mean_abs_rel, s.p95_abs_rel,
+                s.mean_signed_rel);
+        for (size_t b = 0; b < sizeof err_names / sizeof err_names[0]; b++)
+            fprintf(out, "%s\"relErr::%s\":%" PRIu64, b ? "," : "", err_names[b], hist[b]);
+        fputs("},\"worst\":[", out);
+        /* the worst `worst`, by a partial selection as timing_cmp_print */
+        size_t *idx = malloc((worst ? worst : 1) * sizeof *idx);
+        size_t m = 0;
+        for (size_t j = 0; idx && j < t->n; j++) {
+            if (strcmp(t->p[j].backend, be))
+                continue;
+            double r = fabs(rel(&t->p[j]));
+            size_t pos = m < worst ? m++ : worst;
+            if (pos == worst) {
+                if (!worst || r <= fabs(rel(&t->p[idx[worst - 1]])))
+                    continue;
+                pos = worst - 1;
+            }
+            while (pos > 0 && fabs(rel(&t->p[idx[pos - 1]])) < r) {
+                idx[pos] = idx[pos - 1];
+                pos--;
+            }
+            idx[pos] = j;
+        }
+        for (size_t w = 0; idx && w < m; w++) {
+            const tc_pair *e = &t->p[idx[w]];
+            fputs(w ? ",{\"program\":" : "{\"program\":", out);
+            riommu_stats_json_str(out, e->prog);
+            fprintf(out,
+                    ",\"device_id\":%" PRIu32 ",\"access\":\"%s\",\"iova\":\"0x%" PRIx64
+                    "\",\"len\":%" PRIu32 ",\"ref_cycles\":%" PRIu32 ",\"other_cycles\":%" PRIu32
+                    "}",
+                    e->device_id, access_name(e->access), e->iova, e->len, e->ref, e->other);
+        }
+        free(idx);
+        fputs("]}", out);
+    }
+    fputs("]}", out);
 }

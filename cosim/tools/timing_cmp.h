@@ -57,4 +57,13 @@ bool timing_cmp_summarize(const timing_cmp *t, const char *backend, timing_cmp_s
  * Returns 0, or -1 on a write error. */
 int timing_cmp_write_csv(const timing_cmp *t, FILE *out);
 
+/* The summary as one JSON object, the run file's "timing_compare" member
+ * (docs/stats.md): {"reference": NAME, "backends": [{"backend", "dmas",
+ * "mean_ref_cycles", "mean_other_cycles", "mean_abs_rel", "p95_abs_rel",
+ * "mean_signed_rel" (fractions), "error_hist" {"relErr::0-1%": N, ...,
+ * "relErr::100%+": N} (|relative error| in per cent), "worst" [at most
+ * `worst` of {"program", "device_id", "access", "iova", "len",
+ * "ref_cycles", "other_cycles"}]}, ...]}; every string escaped. */
+void timing_cmp_write_json(const timing_cmp *t, FILE *out, unsigned worst);
+
 #endif

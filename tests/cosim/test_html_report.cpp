@@ -35,6 +35,12 @@ std::string run_file(const std::string &hostile) {
            "\",\"records\":[{\"kind\":\"dma-cause\",\"backend\":\"model2\",\"where\":\"" + hostile +
            "\",\"expected\":\"0xd\",\"actual\":\"0x100\",\"step\":3,\"repeats\":1}]}],"
            "\"totals\":{}},\"totals\":{\"programs\":1,\"mismatches\":1,\"waived\":0,\"skipped\":0},"
+           "\"timing_compare\":{\"reference\":\"model\",\"backends\":[{\"backend\":\"" + hostile +
+           "\",\"dmas\":3,\"mean_ref_cycles\":10.5,\"mean_other_cycles\":11,\"mean_abs_rel\":0.05,"
+           "\"p95_abs_rel\":0.125,\"mean_signed_rel\":-0.02,\"error_hist\":{\"relErr::0-1%\":1,"
+           "\"relErr::1-2%\":0,\"relErr::2-5%\":2},\"worst\":[{\"program\":\"" + hostile +
+           "\",\"device_id\":3,\"access\":\"read\",\"iova\":\"0x1000\",\"len\":8,"
+           "\"ref_cycles\":10,\"other_cycles\":11}]}]},"
            "\"statistics\":[{\"name\":\"iommu.xlate.count\",\"unit\":\"count\",\"desc\":\"" +
            hostile + "\"}]}";
 }
@@ -78,11 +84,15 @@ TEST(HtmlReport, SelfContainedWithCharts) {
     EXPECT_EQ(lower(page).find("<script"), std::string::npos);
     EXPECT_EQ(page.find("http://"), page.find("http://www.w3.org/2000/svg"));  // only the SVG namespace
     EXPECT_EQ(page.find("https://"), std::string::npos);
-    EXPECT_EQ(count(page, "<svg"), 3u);
+    EXPECT_EQ(count(page, "<svg"), 4u);  // and the timing comparison's error histogram
+    EXPECT_NE(page.find("class=\"chart-timing\""), std::string::npos);
+    EXPECT_NE(page.find("<td class=\"num\">12.5 %</td>"), std::string::npos);  // its p95
     EXPECT_NE(page.find("class=\"chart-latency\""), std::string::npos);
     EXPECT_NE(page.find("class=\"chart-walk\""), std::string::npos);
     EXPECT_NE(page.find("class=\"chart-hitrate\""), std::string::npos);
-    EXPECT_EQ(count(page, "<rect class=\"bar\""), 3u);  // buckets 2-2, 3-4 and 17-32
+    // latency buckets 2-2, 3-4 and 17-32; error buckets 0-1 % and 2-5 % (the
+    // empty 1-2 % between them draws a zero-height bar)
+    EXPECT_EQ(count(page, "<rect class=\"bar\""), 6u);
     EXPECT_NE(page.find("<polyline class=\"line c2\""), std::string::npos);  // the IOTLB
     EXPECT_NE(page.find("25.0%"), std::string::npos);  // the IOTLB hit rate
     EXPECT_NE(page.find("id=\"totals\""), std::string::npos);
@@ -141,6 +151,16 @@ TEST(HtmlReport, SchemaErrorsNameThePlace) {
               "ERROR: report.cases[0].records[0].step: expected an unsigned integer");
     EXPECT_EQ(with("\"programs\":[{", "\"programs\":[7,{"),
               "ERROR: programs[0]: expected an object, found a number");
+    EXPECT_EQ(with("\"dmas\":3", "\"dmas\":-3"),
+              "ERROR: timing_compare.backends[0].dmas: expected an unsigned integer");
+    EXPECT_EQ(with("\"relErr::1-2%\":0", "\"relErr::1-2%\":null"),
+              "ERROR: timing_compare.backends[0].error_hist[\"relErr::1-2%\"]: expected a "
+              "number, found null");
+    EXPECT_EQ(with("\"ref_cycles\":10", "\"ref_cycles\":\"10\""),
+              "ERROR: timing_compare.backends[0].worst[0].ref_cycles: expected a number, found "
+              "a string");
+    EXPECT_EQ(with("\"timing_compare\":{\"reference\"", "\"timing_compare\":{\"ref\""),
+              "ERROR: timing_compare: the member \"reference\" is missing");
 }
 
 // Numbers at the edges of the reader's range draw without NaN or overflow.

@@ -218,10 +218,36 @@ def test_failed_expectations_are_kept(run_riommu, tmp_path):
 def cosim_run(run_riommu, tmp_path) -> Path:
     out = tmp_path / "run.json"
     r = run_riommu("run", "-q", "--backends", "model,model2,model:defect=wrong-cause",
-                   "--stats", str(out), str(SCN / "03_paging_4k.scn"),
+                   "--timing-compare", "--stats", str(out), str(SCN / "03_paging_4k.scn"),
                    str(SCN / "05_superpage_2m.scn"))
     assert r.returncode == 1, r.stderr
+    (tmp_path / "run.out").write_text(r.stdout)
     return out
+
+
+def test_run_file_holds_the_timing_comparison(cosim_run):
+    """docs/stats.md "The run file": with --timing-compare the run file's
+    "timing_compare" has, per compared backend, the figures the text
+    summary printed, an error histogram that counts every pair and at most
+    10 worst requests, worst first."""
+    d = load_run(cosim_run)
+    tc = d["timing_compare"]
+    assert tc["reference"] == "model"
+    out = (cosim_run.parent / "run.out").read_text()
+    heads = re.findall(r"^timing compare model vs (\S+): (\d+) DMAs; mean latency ([\d.]+) vs "
+                       r"([\d.]+) cycles; relative error \S+ mean ([\d.]+) %, p95 ([\d.]+) %",
+                       out, re.M)
+    assert [b["backend"] for b in tc["backends"]] == [h[0] for h in heads]
+    for b, (_be, n, mref, moth, mean, p95) in zip(tc["backends"], heads):
+        assert b["dmas"] == int(n) > 0
+        assert f"{b['mean_ref_cycles']:.1f}" == mref and f"{b['mean_other_cycles']:.1f}" == moth
+        assert f"{100 * b['mean_abs_rel']:.1f}" == mean and f"{100 * b['p95_abs_rel']:.1f}" == p95
+        assert sum(b["error_hist"].values()) == b["dmas"]
+        assert list(b["error_hist"])[0] == "relErr::0-1%"
+        errs = [abs(w["ref_cycles"] - w["other_cycles"]) / max(w["other_cycles"], 1)
+                for w in b["worst"]]
+        assert 1 <= len(errs) <= 10 and errs == sorted(errs, reverse=True)
+        assert max(errs) >= b["p95_abs_rel"] - 1e-6
 
 
 def test_report_writes_self_contained_html(run_riommu, tmp_path, cosim_run):
@@ -234,7 +260,10 @@ def test_report_writes_self_contained_html(run_riommu, tmp_path, cosim_run):
     assert "<script" not in page.lower()
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page)
     assert "default-src 'none'" in page
-    assert page.count("<svg") == 2 * 3  # two programs: two histograms and the hit rates
+    # two programs: two histograms and the hit rates each; one error
+    # histogram per compared backend (model2, the defect model)
+    assert page.count("<svg") == 2 * 3 + 2
+    assert 'id="timing"' in page
     assert "dma-cause" in page or "mismatch" in page
 
 
@@ -324,8 +353,8 @@ def test_report_renders_in_headless_chromium(run_riommu, tmp_path, cosim_run):
     assert c.returncode == 0, c.stderr[-2000:]
     assert console_lines(c.stderr) == [], "\n".join(console_lines(c.stderr))
     dom = c.stdout
-    assert "<svg" in dom and dom.count("<svg") == 6
-    for cls in ("chart-latency", "chart-walk", "chart-hitrate"):
+    assert "<svg" in dom and dom.count("<svg") == 8
+    for cls in ("chart-latency", "chart-walk", "chart-hitrate", "chart-timing"):
         assert f'class="{cls}"' in dom
     assert "<polyline" in dom and "<rect" in dom
     d = load_run(cosim_run)
@@ -337,3 +366,7 @@ def test_report_renders_in_headless_chromium(run_riommu, tmp_path, cosim_run):
     assert f"{100 * s['iommu.iotlb.hitRate']:.1f}%" in dom
     assert f">{s['iommu.xlate.count']}<" in dom
     assert "mismatches found" in dom
+    tc = d["timing_compare"]["backends"][0]
+    timing = re.search(r'<table class="timing">.*?</table>', dom, re.S).group(0)
+    assert f'<td class="num">{tc["dmas"]}</td>' in timing
+    assert f"{100 * tc['mean_abs_rel']:.1f} %" in timing
