@@ -27,11 +27,14 @@
 
 #include "cases.h"
 #include "report.h"
+#include "riommu/model_backend.h"
 #include "riommu/trace.h"
 #include "run.h"
 #include "riommu/qemu_backend.h"
 #include "scenario.h"
 #include "scn_config.h"
+#include "statsfile.h"
+#include "timing_cmp.h"
 #include "world.h"
 
 _Static_assert(RIOMMU_TRACE_MAX_CYCLES >= 2 * RUN_MAX_CYCLES,
@@ -40,8 +43,8 @@ _Static_assert(RIOMMU_TRACE_MAX_CYCLES >= 2 * RUN_MAX_CYCLES,
 #define MAX_RULES 256
 
 typedef struct replay_args {
-    const char *path, *list, *waivers, *report, *junit, *trace, *wave;
-    bool quiet, stop_at_first;
+    const char *path, *list, *waivers, *report, *junit, *trace, *wave, *stats, *timing_csv;
+    bool quiet, stop_at_first, timing_compare;
 } replay_args;
 
 /* The section being replayed. */
@@ -70,6 +73,8 @@ typedef struct replay {
     riommu_waiver_rule *rules;
     size_t nrules;
     riommu_trace_writer *tw;  /* --trace OUT */
+    statsfile *sf;            /* --stats FILE, or NULL */
+    timing_cmp *tc;           /* --timing-compare, or NULL */
     cases cs;
     section s;
     /* per section, in trace order: the bus 0 slots (bit n: slot n) its DMA
@@ -105,6 +110,13 @@ void replay_usage(FILE *o)
           "  --trace FILE          write the replay's own trace (equal to TRACE when\n"
           "                        TRACE came from `run --backends LIST` on the same LIST)\n"
           "  --stop-at-first       stop a section at its first unwaived mismatch\n"
+          "  --stats FILE          every section's statistics, as `riommu run --stats`\n"
+          "                        (FILE.json, .csv or .txt; the run file has no time\n"
+          "                        series: a trace holds no scenario steps)\n"
+          "  --timing-compare      pair each DMA's latency on the reference with the other\n"
+          "                        backends' and print mean and p95 relative error (as\n"
+          "                        `riommu run`)\n"
+          "  --timing-csv FILE     --timing-compare, and every pair as CSV\n"
           "  --wave FILE           with rtl in LIST: write the DUT's FST waveform to FILE\n"
           "                        (a trace of several sections: FILE-TAG.EXT per\n"
           "                        section, TAG its scenario's name); mismatch records\n"
@@ -256,6 +268,12 @@ static bool section_world(replay *rp, uint64_t line)
     if (!s->c)
         return at_line(rp, line, "cannot build the world: %s", e);
     s->ops = riommu_cosim_hw_ops(s->c);
+    if (rp->sf)
+        statsfile_begin(rp->sf);
+    if (rp->tc) {
+        timing_cmp_program(rp->tc, s->name);
+        timing_cmp_attach(rp->tc, s->c);
+    }
     if (rp->tw) {
         const char *lines[RIOMMU_TRACE_MAX_CONFIG];
         for (unsigned i = 0; i < s->ncfg; i++)
@@ -299,6 +317,28 @@ static void section_end(replay *rp)
     free(repro);
     uint64_t u, wv;
     riommu_cosim_counts(s->c, &u, &wv);
+    if (rp->sf) { /* as `run --stats`: every model backend, the reference's summary */
+        run_summary sum;
+        memset(&sum, 0, sizeof sum);
+        for (unsigned i = 0; i < riommu_cosim_backend_count(s->c); i++) {
+            riommu *m = riommu_model_backend_model(riommu_cosim_backend(s->c, i));
+            if (!m)
+                continue;
+            riommu_stats st;
+            riommu_get_stats(m, &st);
+            statsfile_backend(rp->sf, riommu_cosim_backend_name(s->c, i), &st, riommu_now(m));
+            if (i == 0) {
+                sum.model = st;
+                sum.cycles = riommu_now(m);
+            }
+        }
+        sum.steps = s->nops; /* operations replayed; a trace has no expectations */
+        sum.mismatches = u;
+        sum.waived = wv;
+        sum.skipped = s->skipped;
+        sum.stopped = riommu_cosim_stopped(s->c);
+        statsfile_end(rp->sf, s->name, &sum);
+    }
     if (!rp->a->quiet)
         printf("%s: replayed %" PRIu64 " operations: %" PRIu64 " mismatches, %" PRIu64
                " waived, %" PRIu64 " skipped\n",
@@ -635,12 +675,14 @@ static int parse_args(int argc, char **argv, replay_args *a)
             return 0;
         } else if (!strcmp(s, "-q") || !strcmp(s, "--quiet")) {
             a->quiet = true;
+        } else if (!strcmp(s, "--timing-compare")) {
+            a->timing_compare = true;
         } else if (!strcmp(s, "--stop-at-first") || !strcmp(s, "-x") ||
                    !strcmp(s, "--stop-on-mismatch")) {
             a->stop_at_first = true;
         } else if (!strcmp(s, "--backends") || !strcmp(s, "--waivers") ||
                    !strcmp(s, "--report") || !strcmp(s, "--junit") || !strcmp(s, "--trace") ||
-                   !strcmp(s, "--wave")) {
+                   !strcmp(s, "--wave") || !strcmp(s, "--stats") || !strcmp(s, "--timing-csv")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "riommu replay: %s needs an argument\n", s);
                 return 2;
@@ -656,7 +698,17 @@ static int parse_args(int argc, char **argv, replay_args *a)
                 a->junit = v;
             else if (!strcmp(s, "--wave"))
                 a->wave = v;
-            else
+            else if (!strcmp(s, "--timing-csv")) {
+                a->timing_csv = v;
+                a->timing_compare = true;
+            } else if (!strcmp(s, "--stats")) {
+                if (!statsfile_path_ok(v)) {
+                    fprintf(stderr, "riommu replay: --stats FILE: '%s' must end in .json (the "
+                                    "run file for `riommu report`), .csv or .txt\n", v);
+                    return 2;
+                }
+                a->stats = v;
+            } else
                 a->trace = v;
         } else if (s[0] == '-' && s[1]) {
             fprintf(stderr, "riommu replay: unknown option '%s' (see riommu replay --help)\n",
@@ -721,6 +773,24 @@ int replay_main(int argc, char **argv)
         fprintf(stderr, "%s\n", rp->err);
         status = 2;
     }
+    if (status < 0 && a.timing_compare && rp->nspecs < 2) {
+        fprintf(stderr, "riommu replay: --timing-compare needs a second backend in --backends "
+                        "(e.g. --backends model,rtl)\n");
+        status = 2;
+    }
+    if (status < 0 && a.timing_compare && !(rp->tc = timing_cmp_create())) {
+        fprintf(stderr, "riommu replay: out of memory\n");
+        status = 2;
+    }
+    if (status < 0 && a.stats) {
+        rp->sf = statsfile_open(a.stats, "riommu replay", a.list, err, sizeof err);
+        if (!rp->sf) {
+            fprintf(stderr, "riommu replay: %s\n", err);
+            status = 2;
+        } else if (rp->tc) {
+            statsfile_timing(rp->sf, rp->tc);
+        }
+    }
     if (status < 0 && a.trace) {
         tf = fopen(a.trace, "w");
         rp->tw = tf ? riommu_trace_writer_create(tf) : NULL;
@@ -753,10 +823,13 @@ int replay_main(int argc, char **argv)
     if (status < 0 && a.junit &&
         !cases_write(&rp->cs, a.junit, "JUnit file", "riommu replay", true, "riommu replay"))
         status = 2;
+    if (rp->sf && !statsfile_close(rp->sf, &rp->cs, "riommu replay") && status < 0)
+        status = 2;
     if (status < 0) {
         report_final_line(stdout, rp->mism, rp->waived, rp->skipped);
         status = rp->mism ? 1 : 0;
     }
+    status = timing_cmp_finish(rp->tc, "replay", a.timing_csv, status);
     cases_free(&rp->cs);
     free(rp->rules);
     free(rp->slots);

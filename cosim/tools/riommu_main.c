@@ -282,27 +282,11 @@ static int common_option(const char *cmd, int argc, char **argv, int *i, run_opt
     return 1;
 }
 
-/* After a run with --timing-compare: the summary on stdout and, with
- * --timing-csv, every pair to its file; frees the collector. A run that
- * could not start (status 2 or more) prints nothing. Returns the status,
- * 2 when the CSV could not be written. */
+/* After a run with --timing-compare (timing_cmp_finish); the collector
+ * is freed. */
 static int timing_finish(const char *cmd, const cosim_args *ca, run_options *ro, int status)
 {
-    if (ro->tcmp && status >= 0 && status < 2) {
-        timing_cmp_print(ro->tcmp, stdout, 5);
-        if (ca->timing_csv) {
-            FILE *f = fopen(ca->timing_csv, "w");
-            int rc = f ? timing_cmp_write_csv(ro->tcmp, f) : -1;
-            if (f && fclose(f))
-                rc = -1;
-            if (rc < 0) {
-                fprintf(stderr, "riommu %s: --timing-csv %s: cannot write it\n", cmd,
-                        ca->timing_csv);
-                status = 2;
-            }
-        }
-    }
-    timing_cmp_destroy(ro->tcmp);
+    status = timing_cmp_finish(ro->tcmp, cmd, ca->timing_csv, status);
     ro->tcmp = NULL;
     return status;
 }

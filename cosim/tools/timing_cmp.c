@@ -301,3 +301,22 @@ void timing_cmp_write_json(const timing_cmp *t, FILE *out, unsigned worst)
     }
     fputs("]}", out);
 }
+
+int timing_cmp_finish(timing_cmp *t, const char *cmd, const char *csv, int status)
+{
+    if (t && status >= 0 && status < 2) {
+        timing_cmp_print(t, stdout, 5);
+        if (csv) {
+            FILE *f = fopen(csv, "w");
+            int rc = f ? timing_cmp_write_csv(t, f) : -1;
+            if (f && fclose(f))
+                rc = -1;
+            if (rc < 0) {
+                fprintf(stderr, "riommu %s: --timing-csv %s: cannot write it\n", cmd, csv);
+                status = 2;
+            }
+        }
+    }
+    timing_cmp_destroy(t);
+    return status;
+}

@@ -57,6 +57,14 @@ bool timing_cmp_summarize(const timing_cmp *t, const char *backend, timing_cmp_s
  * Returns 0, or -1 on a write error. */
 int timing_cmp_write_csv(const timing_cmp *t, FILE *out);
 
+/* The end of a command's run: with status 0 or 1, the summary on stdout
+ * (timing_cmp_print, 5 worst) and, with `csv`, every pair to that file
+ * (timing_cmp_write_csv); then t is freed (NULL: nothing). Returns the
+ * status, 2 when the CSV could not be written (a message names it,
+ * "riommu CMD: --timing-csv FILE: ..."). A run that could not start
+ * (status 2) prints nothing. */
+int timing_cmp_finish(timing_cmp *t, const char *cmd, const char *csv, int status);
+
 /* The summary as one JSON object, the run file's "timing_compare" member
  * (docs/stats.md): {"reference": NAME, "backends": [{"backend", "dmas",
  * "mean_ref_cycles", "mean_other_cycles", "mean_abs_rel", "p95_abs_rel",

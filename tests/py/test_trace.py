@@ -143,6 +143,37 @@ def test_reports_from_a_replay(run_riommu, record, tmp_path):
     assert len(suite.findall(".//testcase")) == 3
 
 
+def test_stats_and_timing_from_a_replay(run_riommu, record, tmp_path):
+    """--stats and --timing-compare of a replay (docs/stats.md "The run
+    file", docs/timing.md "Calibrating to a design"): one program per
+    section with every model backend's statistics, the timing comparison
+    in the run file and on stdout, the CSV's rows, and a run file that
+    `riommu report` renders."""
+    t = record(*GOOD[:3])
+    js, csv_path, html = tmp_path / "run.json", tmp_path / "p.csv", tmp_path / "r.html"
+    r = run_riommu("replay", "-q", str(t), "--backends", "model,model2", "--stats", str(js),
+                   "--timing-csv", str(csv_path))
+    assert r.returncode == 0, describe(r)
+    doc = json.loads(js.read_text())
+    assert doc["command"] == "riommu replay" and doc["backends"] == "model,model2"
+    assert [p["name"] for p in doc["programs"]] == [str(p) for p in GOOD[:3]]
+    for p in doc["programs"]:
+        assert [b["name"] for b in p["backends"]] == ["model", "model2"]
+        assert p["backends"][0]["stats"]["iommu.xlate.count"] > 0
+        assert p["steps"] > 0 and p["cycles"] > 0
+    tc = doc["timing_compare"]["backends"][0]
+    m = re.search(r"^timing compare model vs model2: (\d+) DMAs", r.stdout, re.M)
+    assert m and int(m.group(1)) == tc["dmas"] > 0
+    assert len(csv_path.read_text().splitlines()) == tc["dmas"] + 1
+    rep = run_riommu("report", str(js), "-o", str(html))
+    assert rep.returncode == 0, rep.stderr
+    assert 'id="timing"' in html.read_text()
+    bad = run_riommu("replay", str(t), "--stats", str(tmp_path / "x.xml"))
+    assert bad.returncode == 2 and "--stats FILE" in bad.stderr
+    one = run_riommu("replay", str(t), "--timing-compare")
+    assert one.returncode == 2 and "needs a second backend" in one.stderr
+
+
 # ---- hand-edited traces -----------------------------------------------------------------
 
 def edit_line(path: Path, pattern: str, change) -> int:
