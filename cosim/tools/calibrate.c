@@ -483,19 +483,10 @@ static bool add_seeds(cal_ctx *c, uint64_t first, uint64_t last)
         return false;
     }
     for (uint64_t s = first;; s++) {
-        char *text, name[48];
-        size_t len;
-        if (!randgen_generate(s, &t, &text, &len)) {
-            fprintf(stderr, "riommu calibrate: out of memory\n");
-            return false;
-        }
-        snprintf(name, sizeof name, "seed-%" PRIu64, s);
-        scn_error err;
-        scn_program *p = scn_parse(name, text, len, &err);
-        free(text);
+        char err[300];
+        scn_program *p = randgen_program(s, &t, err, sizeof err);
         if (!p) {
-            fprintf(stderr, "riommu calibrate: seed %" PRIu64 ": the generated scenario does "
-                            "not parse: line %u: %s (a generator bug)\n", s, err.line, err.msg);
+            fprintf(stderr, "riommu calibrate: %s\n", err);
             return false;
         }
         c->progs[c->nprogs++] = p;

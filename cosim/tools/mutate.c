@@ -252,19 +252,10 @@ static bool add_seeds(mut_jobs *j, uint64_t first, uint64_t last)
     t.name = "model,rtl";
     t.profile = RANDGEN_PROFILE_RANDOM;
     for (uint64_t s = first; s <= last && last >= first; s++) {
-        char *text, name[48], label[96];
-        size_t len;
-        if (!randgen_generate(s, &t, &text, &len)) {
-            fprintf(stderr, "riommu mutate: out of memory\n");
-            return false;
-        }
-        snprintf(name, sizeof name, "seed-%" PRIu64, s);
-        scn_error err;
-        scn_program *p = scn_parse(name, text, len, &err);
-        free(text);
+        char label[96], err[300];
+        scn_program *p = randgen_program(s, &t, err, sizeof err);
         if (!p) {
-            fprintf(stderr, "riommu mutate: seed %" PRIu64 ": the generated scenario does not "
-                            "parse: line %u: %s (a generator bug)\n", s, err.line, err.msg);
+            fprintf(stderr, "riommu mutate: %s\n", err);
             return false;
         }
         snprintf(label, sizeof label, "seed %" PRIu64 " (%s)", s,

@@ -19,6 +19,7 @@
 
 #include "riommu/memhost.h"
 #include "riommu/riommu_bits.h"
+#include "scenario.h"
 #include "world.h"
 
 #define SZ_4K (1ull << 12)
@@ -2156,4 +2157,24 @@ bool randgen_profile_parse(const char *s, randgen_profile *out)
     else
         return false;
     return true;
+}
+
+struct scn_program *randgen_program(uint64_t seed, const randgen_target *t, char *err,
+                                    size_t errlen)
+{
+    char *text, name[48];
+    size_t len;
+    if (!randgen_generate(seed, t, &text, &len)) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    snprintf(name, sizeof name, "seed-%llu", (unsigned long long)seed);
+    scn_error e;
+    scn_program *p = scn_parse(name, text, len, &e);
+    free(text);
+    if (!p)
+        snprintf(err, errlen, "seed %llu: the generated scenario does not parse: line %u: %s "
+                              "(a generator bug; `riommu random --print %llu` shows the text)",
+                 (unsigned long long)seed, e.line, e.msg, (unsigned long long)seed);
+    return p;
 }

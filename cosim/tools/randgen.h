@@ -118,6 +118,13 @@ void randgen_target_model(randgen_target *t);
  * leaves or illegal commands (documented QEMU divergences). */
 void randgen_target_qemu(randgen_target *t, const uint32_t *ids, unsigned n);
 
+/* Seed `seed`'s scenario for target t, parsed as the program "seed-S":
+ * what `riommu mutate` and `riommu calibrate` run. NULL with a one-line
+ * reason in err (out of memory, or a generator bug: the text does not
+ * parse, naming the line). The caller frees it with scn_free. */
+struct scn_program *randgen_program(uint64_t seed, const randgen_target *t, char *err,
+                                    size_t errlen);
+
 /* A target for runs with the rtl backend (rtl-harness/dut riommu_rtl_top,
  * fixed parameters, no PDT): the model's, with strap-level config lines
  * only and without DMA with pid/priv/exec. `dma_txn_bytes` is the

@@ -132,6 +132,31 @@ bool timing_cmp_summarize(const timing_cmp *t, const char *backend, timing_cmp_s
     return k != 0;
 }
 
+/* The indices of backend be's `worst` pairs of largest |relative error|,
+ * largest first (a partial insertion selection), into idx[0..worst);
+ * returns how many (fewer when the backend has fewer pairs). */
+static size_t select_worst(const timing_cmp *t, const char *be, size_t worst, size_t *idx)
+{
+    size_t m = 0;
+    for (size_t j = 0; worst && j < t->n; j++) {
+        if (strcmp(t->p[j].backend, be))
+            continue;
+        double r = fabs(rel(&t->p[j]));
+        size_t pos = m < worst ? m++ : worst;
+        if (pos == worst) {
+            if (r <= fabs(rel(&t->p[idx[worst - 1]])))
+                continue;
+            pos = worst - 1;
+        }
+        while (pos > 0 && fabs(rel(&t->p[idx[pos - 1]])) < r) {
+            idx[pos] = idx[pos - 1];
+            pos--;
+        }
+        idx[pos] = j;
+    }
+    return m;
+}
+
 static const char *access_name(uint8_t a)
 {
     return a == RIOMMU_WRITE ? "write" : a == RIOMMU_EXEC ? "exec" : "read";
@@ -161,25 +186,8 @@ void timing_cmp_print(const timing_cmp *t, FILE *out, unsigned worst)
                 "relative error |%s-%s|/%s mean %.1f %%, p95 %.1f %%, signed mean %+.1f %%\n",
                 ref, be, s.n, s.mean_ref, s.mean_other, ref, be, be, 100.0 * s.mean_abs_rel,
                 100.0 * s.p95_abs_rel, 100.0 * s.mean_signed_rel);
-        /* the worst: a partial selection over the pairs of this backend */
         size_t *idx = malloc((worst ? worst : 1) * sizeof *idx);
-        size_t m = 0;
-        for (size_t j = 0; idx && j < t->n; j++) {
-            if (strcmp(t->p[j].backend, be))
-                continue;
-            double r = fabs(rel(&t->p[j]));
-            size_t pos = m < worst ? m++ : worst;
-            if (pos == worst) {
-                if (!worst || r <= fabs(rel(&t->p[idx[worst - 1]])))
-                    continue;
-                pos = worst - 1;
-            }
-            while (pos > 0 && fabs(rel(&t->p[idx[pos - 1]])) < r) {
-                idx[pos] = idx[pos - 1];
-                pos--;
-            }
-            idx[pos] = j;
-        }
+        size_t m = idx ? select_worst(t, be, worst, idx) : 0;
         for (size_t w = 0; idx && w < m; w++) {
             const tc_pair *e = &t->p[idx[w]];
             fprintf(out,
@@ -267,25 +275,8 @@ void timing_cmp_write_json(const timing_cmp *t, FILE *out, unsigned worst)
         for (size_t b = 0; b < sizeof err_names / sizeof err_names[0]; b++)
             fprintf(out, "%s\"relErr::%s\":%" PRIu64, b ? "," : "", err_names[b], hist[b]);
         fputs("},\"worst\":[", out);
-        /* the worst `worst`, by a partial selection as timing_cmp_print */
         size_t *idx = malloc((worst ? worst : 1) * sizeof *idx);
-        size_t m = 0;
-        for (size_t j = 0; idx && j < t->n; j++) {
-            if (strcmp(t->p[j].backend, be))
-                continue;
-            double r = fabs(rel(&t->p[j]));
-            size_t pos = m < worst ? m++ : worst;
-            if (pos == worst) {
-                if (!worst || r <= fabs(rel(&t->p[idx[worst - 1]])))
-                    continue;
-                pos = worst - 1;
-            }
-            while (pos > 0 && fabs(rel(&t->p[idx[pos - 1]])) < r) {
-                idx[pos] = idx[pos - 1];
-                pos--;
-            }
-            idx[pos] = j;
-        }
+        size_t m = idx ? select_worst(t, be, worst, idx) : 0;
         for (size_t w = 0; idx && w < m; w++) {
             const tc_pair *e = &t->p[idx[w]];
             fputs(w ? ",{\"program\":" : "{\"program\":", out);

@@ -409,14 +409,20 @@ static bool request_ok(const riommu_request *req)
            (unsigned)req->access <= RIOMMU_EXEC;
 }
 
+/* A request the IOMMU cannot take (request_ok false): an empty response
+ * with status BAD_REQUEST. */
+static riommu_rsp_status bad_request(riommu_response *rsp)
+{
+    memset(rsp, 0, sizeof *rsp);
+    rsp->status = RIOMMU_RSP_BAD_REQUEST;
+    return rsp->status;
+}
+
 riommu_rsp_status riommu_translate(riommu *m, const riommu_request *req,
                                    riommu_response *rsp)
 {
-    if (!request_ok(req)) {
-        memset(rsp, 0, sizeof *rsp);
-        rsp->status = RIOMMU_RSP_BAD_REQUEST;
-        return rsp->status;
-    }
+    if (!request_ok(req))
+        return bad_request(rsp);
     if (!translate_hit(m, req, rsp))
         translate_process(m, req, rsp);
     if (rsp->cycles) {
@@ -445,11 +451,8 @@ riommu_rsp_status riommu_translate(riommu *m, const riommu_request *req,
 static riommu_rsp_status dma_run(riommu *m, const riommu_request *req, void *buf,
                                  riommu_response *rsp, bool issue)
 {
-    if (!request_ok(req) || !buf || req->kind == RIOMMU_REQ_ATS) {
-        memset(rsp, 0, sizeof *rsp);
-        rsp->status = RIOMMU_RSP_BAD_REQUEST;
-        return rsp->status;
-    }
+    if (!request_ok(req) || !buf || req->kind == RIOMMU_REQ_ATS)
+        return bad_request(rsp);
     const riommu_timing_config *tc = &m->cfg.timing;
     const uint64_t txn = tc->dma_txn_bytes;
     const uint32_t data = !m->tm.on ? 0 : req->access == RIOMMU_WRITE ? tc->dma_wr_lat
@@ -519,11 +522,8 @@ riommu_rsp_status riommu_dma(riommu *m, const riommu_request *req, void *buf,
 riommu_rsp_status riommu_issue_translate(riommu *m, const riommu_request *req,
                                          riommu_response *rsp)
 {
-    if (!request_ok(req)) {
-        memset(rsp, 0, sizeof *rsp);
-        rsp->status = RIOMMU_RSP_BAD_REQUEST;
-        return rsp->status;
-    }
+    if (!request_ok(req))
+        return bad_request(rsp);
     translate_process(m, req, rsp);
     return rsp->status;
 }
