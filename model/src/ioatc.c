@@ -264,11 +264,7 @@ iotlb_entry *iotlb_lookup(riommu *m, bool gv, uint16_t gscid, bool pscv, uint32_
     if (!c->iotlb)
         return NULL;
     m->st.iotlb.lookups++;
-    const tlb_memo *miss = &c->miss;
-    iotlb_entry *e = !gv && pscv && miss->gen == c->iotlb_gen && miss->vpn == iova >> 12 &&
-                             miss->pscid == pscid
-                         ? NULL /* the hit path just searched, the IOTLB unchanged since */
-                         : tlb_find(c, gv, gscid, pscv, pscid, iova);
+    iotlb_entry *e = tlb_find(c, gv, gscid, pscv, pscid, iova);
     if (e) {
         if (c->iotlb_g.policy == RIOMMU_REPL_LRU)
             c->iotlb_stamp[e - c->iotlb] = ++c->tick;
@@ -300,24 +296,26 @@ void iotlb_fill(riommu *m, ioatc_tag t, uint64_t vbase, uint64_t pbase, uint64_t
     uint64_t want = tlb_key(vbase, sc);
     bool evicted = false;
     const uint32_t ways = c->iotlb_g.ways;
-    /* one pass: the (last) entry with the same tag, else the first free
-     * way, else the victim; for LRU the way with the oldest stamp (the
-     * first of equals, as policy_victim picks it), found in the same pass
-     * without branches (a miss-heavy workload evicts on every fill) */
+    /* one pass: the (last) entry with the same tag, and the way with the
+     * least age, where a free way's age is 0 and a valid one's its stamp
+     * (>= 1: every fill and LRU use stamps ++tick): the first free way if
+     * any, else for LRU the oldest (the first of equals, as policy_victim
+     * picks it), found without branches (a miss-heavy workload evicts on
+     * every fill) */
     const uint64_t *stamp = &c->iotlb_stamp[(size_t)set * ways];
-    uint32_t w = ways, free_way = ways, lru = 0;
+    uint32_t w = ways, lru = 0;
     uint64_t oldest = UINT64_MAX;
     for (uint32_t i = 0; i < ways; i++) {
         if (k[i] == want && e[i].gv == gv && e[i].gscid == gscid && e[i].pscv == pscv &&
             e[i].pscid == pscid)
             w = i;
-        free_way = !k[i] && free_way == ways ? i : free_way; /* want != 0 */
-        bool older = stamp[i] < oldest;
-        oldest = older ? stamp[i] : oldest;
+        uint64_t age = k[i] ? stamp[i] : 0;
+        bool older = age < oldest;
+        oldest = older ? age : oldest;
         lru = older ? i : lru;
     }
-    if (w == ways && free_way < ways) {
-        w = free_way;
+    if (w == ways && !k[lru]) {
+        w = lru; /* the first free way */
     } else if (w == ways) {
         evicted = true;
         w = c->iotlb_g.policy == RIOMMU_REPL_LRU
@@ -329,8 +327,11 @@ void iotlb_fill(riommu *m, ioatc_tag t, uint64_t vbase, uint64_t pbase, uint64_t
         if (m->has_obs)
             cache_event(m, RIOMMU_CACHE_IOTLB, RIOMMU_CEV_EVICT, e[w].vbase >> 12);
     }
-    if (e[w].valid)
-        c->class_count[e[w].size_class]--;
+    /* the replaced entry's class from its key (bits 3:1), not the entry:
+     * the entry is only written from here on, so a miss-heavy workload
+     * does not wait for its cache line */
+    if (k[w])
+        c->class_count[(k[w] >> 1) & 7]--;
     c->class_count[sc]++;
     e[w].valid = true;
     e[w].gv = gv;

@@ -184,15 +184,98 @@ static inline void account(riommu *m, riommu_response *rsp, uint32_t cycles)
 }
 
 /*
+ * Step 17 after an IOTLB miss: the first-stage walk, then the IOTLB fill and
+ * the response, or the fault. `tc` and `iosatp` are the device context's
+ * (scalars: the caller may hold them in a DDTC entry, which a fault
+ * record's side effects must not be able to pull from under the walk).
+ * translate_process and translate_miss share it, so both do the same.
+ */
+static inline __attribute__((always_inline)) void
+s1_walk_fill(riommu *m, const riommu_request *req, riommu_response *rsp, uint64_t tc,
+             uint64_t iosatp, uint32_t pscid, bool sum)
+{
+    count_event(m, req, HPM_EV_TLB_MISS, true, pscid);
+    count_event(m, req, HPM_EV_S1_WALK, true, pscid);
+    walk_params wp;
+    memset(&wp, 0, sizeof wp);
+    wp.stage = 1;
+    wp.mode = (unsigned)RIOMMU_FIELD_GET(iosatp, RIOMMU_FSC_MODE);
+    wp.sxl = tc & RIOMMU_DC_TC_SXL;
+    wp.root_ppn = RIOMMU_FIELD_GET(iosatp, RIOMMU_FSC_PPN);
+    wp.be = tc & RIOMMU_DC_TC_SBE;
+    wp.ade = tc & RIOMMU_DC_TC_SADE;
+    wp.pscv = true;
+    wp.pscid = pscid;
+    wp.access = req->access;
+    wp.priv = req->pv && req->priv;
+    wp.sum = sum;
+    wp.use_walkc = true;
+    walk_result wr;
+    walk_translate(m, &wp, req->iova, &wr);
+    if (wr.mem_reads) { /* a walk that started (counted in s1_walks) */
+        m->st.walk_cycles += wr.cycles;
+        m->st.walk_latency_hist[latency_bucket(wr.cycles)]++;
+    }
+    if (wr.cause) {
+        fail(m, req, rsp, wr.cause, tc & RIOMMU_DC_TC_DTF, 0);
+        return;
+    }
+    iotlb_fill(m, ioatc_tag_pack(false, 0, true, pscid, wr.global), wr.vbase, wr.pbase,
+               wr.size, wr.pte);
+    fill_from_pte(rsp, wr.pte, wr.pa, wr.size, wr.global);
+}
+
+/*
+ * The IOTLB-miss path: what translate_process does for a request that
+ * translate_hit would serve but for the IOTLB entry, which is missing --
+ * the DDTC entry `d` (found by translate_hit, the same one ddtc_lookup
+ * finds) holds the device context and pscid is its PSCID. Same response,
+ * statistics, replacement state, timing charges (tm_xlate_begin, the DDTC
+ * and IOTLB lookup slots, the walk, tm_xlate_end, in that order), memory
+ * accesses and fault records, without the context copy, the DDTC set scan
+ * and the second IOTLB search. Out of line: translate_hit, inlined into
+ * riommu_translate, stays small. tests/model/test_hotpath.cpp
+ * (HotPath_MissPathMatchesGeneralPath) runs the same requests both ways.
+ */
+static __attribute__((noinline)) void translate_miss(riommu *m, const riommu_request *req,
+                                                     riommu_response *rsp, ddtc_entry *d,
+                                                     uint32_t pscid)
+{
+    riommu_ioatc *c = &m->c;
+    const uint64_t tc = d->dc.tc, fsc = d->dc.fsc;
+    memset(rsp, 0, sizeof *rsp);
+    if (m->tm.on) {
+        tm_xlate_begin(m);
+        tm_cache(m, RIOMMU_CACHE_DDTC); /* ddt_locate */
+    }
+    m->st.translations++;
+    /* ddtc_lookup's hit */
+    m->st.ddtc.lookups++;
+    if (c->ddtc_g.policy == RIOMMU_REPL_LRU)
+        d->stamp = ++c->tick;
+    c->ddtc_last = d;
+    m->st.ddtc.hits++;
+    qos_from(m, &d->dc, rsp);
+    /* iotlb_lookup's miss */
+    tm_cache(m, RIOMMU_CACHE_IOTLB);
+    m->st.iotlb.lookups++;
+    m->st.iotlb.misses++;
+    s1_walk_fill(m, req, rsp, tc, fsc, pscid, false);
+    account(m, rsp, m->tm.on ? tm_xlate_end(m) : 0);
+}
+
+/*
  * The IOTLB-hit path: an untranslated request without a process_id, from
  * a device whose context the DDTC holds, with a first stage
  * Sv39/48/57 and an IOTLB entry that grants the access. For that case it
  * does exactly what translate_process does -- the same response, statistics,
  * replacement state and latency -- in fewer steps (no context copy, no
- * DDTC set scan). It looks first and changes nothing unless it completes
- * the translation; every other case, and every request while observers
- * are installed or an HPM counter counts untranslated requests, is left to
- * translate_process. Under the timing layer it charges what
+ * DDTC set scan). When the IOTLB holds no entry for the IOVA it hands the
+ * request to translate_miss with the DDTC entry it found. Otherwise it looks
+ * first and changes nothing unless it completes the translation; every
+ * other case (an entry that denies the access included), and every request
+ * while observers are installed or an HPM counter counts untranslated
+ * requests, is left to translate_process. Under the timing layer it charges what
  * translate_process's calls into timing.c charge on a hit (tm_xlate_hit:
  * inline when nothing is in flight, those calls otherwise), so it takes
  * the same slots, ports and latency whether or not other work is in flight.
@@ -228,10 +311,8 @@ static inline bool translate_hit(riommu *m, const riommu_request *req, riommu_re
     } else {
         e = iotlb_find(c, false, 0, true, pscid, req->iova);
         if (!e) {
-            c->miss.gen = c->iotlb_gen;
-            c->miss.vpn = vpn;
-            c->miss.pscid = pscid;
-            return false;
+            translate_miss(m, req, rsp, d, pscid);
+            return true;
         }
         me->gen = c->iotlb_gen;
         me->vpn = vpn;
@@ -248,20 +329,26 @@ static inline bool translate_hit(riommu *m, const riommu_request *req, riommu_re
      * depend only on its own state and the clock, not on what the lookups
      * find or on the statistics). */
     c->ddtc_last = d;
-    m->st.translations++;
-    m->st.ddtc.lookups++;
     if (c->ddtc_g.policy == RIOMMU_REPL_LRU)
         d->stamp = ++c->tick;
-    m->st.ddtc.hits++;
-    m->st.iotlb.lookups++;
     if (c->iotlb_g.policy == RIOMMU_REPL_LRU)
         c->iotlb_stamp[me->index] = ++c->tick; /* me holds e by now */
-    m->st.iotlb.hits++;
     memset(rsp, 0, sizeof *rsp);
     qos_from(m, dc, rsp);
     fill_from_pte(rsp, e->pte, e->pbase | (req->iova & (e->size - 1)), e->size, e->global);
     rsp->iotlb_hit = true;
-    account(m, rsp, m->tm.on ? tm_xlate_hit(m) : 0);
+    /* The statistics of a hit (translations, translations_ok, DDTC and
+     * IOTLB lookups and hits; functional: latency_hist[0] too) are one
+     * counter, added in riommu_get_stats (struct riommu, fast_hits). */
+    if (!m->tm.on) {
+        m->fast_hits_untimed++;
+        return true; /* rsp->cycles 0, translate_cycles + 0 */
+    }
+    uint32_t cycles = tm_xlate_hit(m);
+    m->fast_hits_timed++;
+    rsp->cycles = cycles;
+    m->st.translate_cycles += cycles;
+    m->st.latency_hist[latency_bucket(cycles)]++;
     return true;
 }
 
@@ -358,7 +445,6 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
     }
     /* 17. First-stage translation, through the IOTLB. */
     {
-        bool sxl = dc.tc & RIOMMU_DC_TC_SXL;
         tm_cache(m, RIOMMU_CACHE_IOTLB);
         iotlb_entry *e = iotlb_lookup(m, false, 0, true, pscid, req->iova);
         if (e && perm_ok_cached(e, req, sum)) {
@@ -367,35 +453,7 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
             rsp->iotlb_hit = true;
             goto out;
         }
-        count_event(m, req, HPM_EV_TLB_MISS, true, pscid);
-        count_event(m, req, HPM_EV_S1_WALK, true, pscid);
-        walk_params wp;
-        memset(&wp, 0, sizeof wp);
-        wp.stage = 1;
-        wp.mode = smode;
-        wp.sxl = sxl;
-        wp.root_ppn = RIOMMU_FIELD_GET(iosatp, RIOMMU_FSC_PPN);
-        wp.be = dc.tc & RIOMMU_DC_TC_SBE;
-        wp.ade = dc.tc & RIOMMU_DC_TC_SADE;
-        wp.pscv = true;
-        wp.pscid = pscid;
-        wp.access = req->access;
-        wp.priv = req->pv && req->priv;
-        wp.sum = sum;
-        wp.use_walkc = true;
-        walk_result wr;
-        walk_translate(m, &wp, req->iova, &wr);
-        if (wr.mem_reads) { /* a walk that started (counted in s1_walks) */
-            m->st.walk_cycles += wr.cycles;
-            m->st.walk_latency_hist[latency_bucket(wr.cycles)]++;
-        }
-        if (wr.cause) {
-            fail(m, req, rsp, wr.cause, dtf, 0);
-            goto out;
-        }
-        iotlb_fill(m, ioatc_tag_pack(false, 0, true, pscid, wr.global), wr.vbase, wr.pbase,
-                   wr.size, wr.pte);
-        fill_from_pte(rsp, wr.pte, wr.pa, wr.size, wr.global);
+        s1_walk_fill(m, req, rsp, dc.tc, iosatp, pscid, sum);
     }
 out:
     /* it completes at the cursor: tm_xlate_end frees its slot then */

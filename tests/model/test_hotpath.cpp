@@ -252,3 +252,193 @@ TEST_F(ModelTest, HotPath_HitPathMatchesGeneralPath) {
         riommu_destroy(twin);
     }
 }
+
+namespace {
+// The twin's host: its own copy of memory, with the same faulting and
+// poisoned ranges as the fixture's.
+riommu_mem_status own_read(void *c, uint64_t pa, void *buf, size_t len, riommu_access_kind) {
+    auto *t = static_cast<Memory *>(c);
+    if (Memory::in(t->fault, pa, len))
+        return RIOMMU_MEM_ACCESS_FAULT;
+    if (Memory::in(t->poison, pa, len))
+        return RIOMMU_MEM_DATA_CORRUPTION;
+    t->read(pa, buf, len);
+    return RIOMMU_MEM_OK;
+}
+riommu_mem_status own_write(void *c, uint64_t pa, const void *buf, size_t len,
+                            riommu_access_kind) {
+    auto *t = static_cast<Memory *>(c);
+    if (Memory::in(t->fault, pa, len))
+        return RIOMMU_MEM_ACCESS_FAULT;
+    t->write(pa, buf, len);
+    return RIOMMU_MEM_OK;
+}
+} // namespace
+
+// ds "Process to translate an IOVA" step 17 and the Privileged
+// specification's walk (reserved bits, PBMT with Svpbmt, N with Svnapot,
+// misaligned superpages, U, G), ds "IOMMU updating of PTE accessed (A) and
+// dirty (D) updates" (DC.tc.SADE), DC.tc.SBE (big-endian PTEs), DC.tc.DTF,
+// PAS (capabilities.PAS: access fault), q "Fault/Event-Queue" records:
+// the IOTLB-miss path (translate.c translate_miss) is a shortcut with no
+// behaviour of its own. A twin model with an observer takes the general
+// path for everything, on its own copy of memory; both get the same
+// requests and must agree on every response, the clock, the statistics,
+// cache contents and, at the end, every byte of memory (PTE A/D updates,
+// fault records). docs/timing.md: timing on and off.
+TEST_F(ModelTest, HotPath_MissPathMatchesGeneralPath) {
+    for (int variant = 0; variant < 4; variant++) {
+        bool timed = variant < 2;
+        riommu_repl_policy pol = variant % 2 ? RIOMMU_REPL_FIFO : RIOMMU_REPL_LRU;
+        SCOPED_TRACE(::testing::Message() << "policy " << pol << (timed ? " timed" : " functional"));
+        riommu_destroy(m);
+        m = nullptr;
+        mem = Memory{};
+        next_page = 0x80000000ull;
+        riommu_config_default(&cfg);
+        cfg.iotlb = {32, 4, pol, true, 1, 1}; // small: most requests miss
+        cfg.ddtc = {8, 2, pol, true, 1, 1};
+        cfg.timing.enable = timed;
+        cfg.capabilities = (cfg.capabilities & ~RIOMMU_CAP_PAS) |
+                           RIOMMU_FIELD_PREP(RIOMMU_CAP_PAS, 40);
+        Create();
+        setup_ddt(RIOMMU_DDTP_MODE_3LVL);
+        enable_cq();
+        enable_fq(9); // 1024 records: every fault is written
+        const uint32_t pscids[4] = {5, 6, 7, 8};
+        const unsigned modes[4] = {8, 9, 10, 8};
+        uint64_t roots[4];
+        for (int a = 0; a < 4; a++) {
+            uint64_t first = next_page;
+            roots[a] = new_root();
+            for (uint64_t p = 0; p < 64; p++) {
+                if (p % 11 == 10)
+                    continue; // a hole: page fault
+                uint64_t fl = RWUAD;
+                uint64_t pa = 0x90000000 + a * 0x100000 + p * 4096;
+                if (p % 7 == 3)
+                    fl &= ~W; // read-only
+                if (p % 13 == 5)
+                    fl &= ~A; // A/D update (SADE) or page fault
+                if (p % 13 == 6)
+                    fl &= ~D;
+                if (p % 17 == 4)
+                    fl |= 1ull << 54; // reserved
+                if (p % 19 == 7)
+                    fl |= 1ull << 61; // PBMT NC
+                if (p % 19 == 8)
+                    fl |= 3ull << 61; // PBMT 3: reserved
+                if (p % 23 == 9)
+                    fl |= G;
+                if (p % 29 == 11)
+                    fl |= 1ull << 59; // Svrsw60t59b: software bits
+                if (p % 31 == 12)
+                    fl |= RIOMMU_PTE_N, pa = (pa & ~0xFFFFull) | 0x8000; // NAPOT 64 KiB
+                if (p % 37 == 13)
+                    pa = 1ull << 41; // beyond PAS 40: access fault
+                if (p % 41 == 14)
+                    fl &= ~U; // a supervisor page
+                uint64_t slot = map(roots[a], modes[a], 0x40000000 + p * 4096, pa, fl);
+                if (a == 2 && p == 20)
+                    mem.poison.push_back({slot, slot + 8}); // PT corruption
+            }
+            // 2 MiB pages: aligned, and misaligned (page fault)
+            map(roots[a], modes[a], 0x80000000, 0xA0000000, RWUAD, 1);
+            map(roots[a], modes[a], 0x80200000, 0xA0101000, RWUAD, 1);
+            if (a == 3) { // big-endian tables (DC.tc.SBE)
+                for (uint64_t pg = first; pg < next_page; pg += 4096)
+                    for (unsigned o = 0; o < 4096; o += 8)
+                        mem.w64(pg + o, __builtin_bswap64(mem.r64(pg + o)));
+            }
+        }
+        const uint32_t dids[6] = {0x11, 0x12, 0x13, 0x14, 0x15, 0x12345};
+        const uint64_t tcs[6] = {0, RIOMMU_DC_TC_SADE, RIOMMU_DC_TC_SADE | RIOMMU_DC_TC_DTF,
+                                 RIOMMU_DC_TC_SBE | RIOMMU_DC_TC_SADE, RIOMMU_DC_TC_SBE, 0};
+        const int space[6] = {0, 1, 2, 3, 3, 1};
+        for (int d = 0; d < 6; d++)
+            attach_s1(dids[d], roots[space[d]], modes[space[d]], pscids[space[d]], tcs[d]);
+
+        Memory tmem = mem; // the twin's memory from here
+        riommu_host_ops ops{};
+        ops.ctx = &tmem;
+        ops.mem_read = own_read;
+        ops.mem_write = own_write;
+        char err[200];
+        riommu *twin = riommu_create(&cfg, &ops, err, sizeof err);
+        ASSERT_NE(twin, nullptr) << err;
+        riommu_observer obs{};
+        obs.cache = no_cache_event;
+        riommu_set_observer(twin, &obs);
+        for (uint32_t off : {RIOMMU_REG_DDTP, RIOMMU_REG_CQB, RIOMMU_REG_FQB})
+            riommu_mmio_write(twin, off, 8, riommu_peek_reg(m, off));
+        riommu_mmio_write(twin, RIOMMU_REG_CQCSR, 4, RIOMMU_CQCSR_CQEN);
+        riommu_mmio_write(twin, RIOMMU_REG_FQCSR, 4, RIOMMU_FQCSR_FQEN);
+        riommu_settle(twin);
+        riommu_step(twin, riommu_now(m) > riommu_now(twin) ? riommu_now(m) - riommu_now(twin) : 0);
+        ASSERT_EQ(riommu_now(m), riommu_now(twin));
+        riommu_clear_stats(m);
+        riommu_clear_stats(twin);
+
+        uint32_t rng = 777;
+        auto next = [&rng]() {
+            rng ^= rng << 13;
+            rng ^= rng >> 17;
+            rng ^= rng << 5;
+            return rng;
+        };
+        for (unsigned n = 0; n < 3000; n++) {
+            uint32_t r = next();
+            riommu_request q{};
+            q.device_id = dids[(r >> 3) % 6];
+            uint32_t pick = (r >> 10) % 64;
+            q.iova = pick == 63   ? 0x80000000 + (r & 0x3FF000) // the superpages
+                     : pick == 62 ? 0x4000000000000000ull      // not canonical
+                                  : 0x40000000 + pick * 4096 + (r & 0xFF8);
+            q.access = (r >> 20) % 4 == 0 ? RIOMMU_WRITE : (r >> 20) % 9 == 1 ? RIOMMU_EXEC
+                                                                                : RIOMMU_READ;
+            q.kind = RIOMMU_REQ_UNTRANSLATED;
+            q.pv = (r >> 26) % 40 == 0;
+            q.len = 8;
+            riommu_response a{}, b{};
+            riommu_translate(m, &q, &a);
+            riommu_translate(twin, &q, &b);
+            ASSERT_EQ(a.status, b.status) << n;
+            ASSERT_EQ(a.cause, b.cause) << n;
+            ASSERT_EQ(a.recorded, b.recorded) << n;
+            ASSERT_EQ(a.pa, b.pa) << n;
+            ASSERT_EQ(a.range_size, b.range_size) << n;
+            ASSERT_EQ(a.r, b.r) << n;
+            ASSERT_EQ(a.w, b.w) << n;
+            ASSERT_EQ(a.x, b.x) << n;
+            ASSERT_EQ(a.global, b.global) << n;
+            ASSERT_EQ(a.pbmt, b.pbmt) << n;
+            ASSERT_EQ(a.cycles, b.cycles) << n;
+            ASSERT_EQ(a.iotlb_hit, b.iotlb_hit) << n;
+            ASSERT_EQ(riommu_now(m), riommu_now(twin)) << n;
+            if (n % 500 == 499) { // fault queue drained alike
+                riommu_mmio_write(twin, RIOMMU_REG_FQH, 4, rd32(RIOMMU_REG_FQT));
+                wr32(RIOMMU_REG_FQH, rd32(RIOMMU_REG_FQT));
+            }
+        }
+        riommu_stats sa, sb;
+        riommu_get_stats(m, &sa);
+        riommu_get_stats(twin, &sb);
+        sa.mmio_reads = sb.mmio_reads = 0;
+        sa.mmio_writes = sb.mmio_writes = 0;
+        EXPECT_EQ(0, memcmp(&sa, &sb, sizeof sa));
+        EXPECT_GT(sa.iotlb.misses, 1000u);     // the miss path was taken
+        EXPECT_GT(sa.ad_updates, 10u);         // with A/D updates
+        EXPECT_GT(sa.fault_records_written, 100u);
+        EXPECT_GT(sa.fault_records_suppressed, 10u); // DTF
+        EXPECT_GT(sa.faults_by_cause[RIOMMU_CAUSE_PT_CORRUPTION], 0u);
+        EXPECT_GT(sa.faults_by_cause[RIOMMU_CAUSE_READ_ACCESS_FAULT], 0u); // PAS
+        EXPECT_TRUE(mem.pages == tmem.pages); // PTEs and fault records alike
+        for (riommu_cache_id id : {RIOMMU_CACHE_DDTC, RIOMMU_CACHE_IOTLB})
+            EXPECT_EQ(riommu_cache_occupancy(m, id), riommu_cache_occupancy(twin, id));
+        for (uint64_t p = 0; p < 64; p++)
+            for (uint32_t ps : pscids)
+                EXPECT_EQ(riommu_iotlb_contains(m, false, 0, true, ps, 0x40000000 + p * 4096),
+                          riommu_iotlb_contains(twin, false, 0, true, ps, 0x40000000 + p * 4096));
+        riommu_destroy(twin);
+    }
+}
