@@ -289,7 +289,7 @@ static bool run_world(bool lockstep, uint64_t rounds, rtl_run *out, char *err, s
     snprintf(specs[n++].name, sizeof specs[0].name, "rtl");
     riommu_config cfg;
     riommu_config_default(&cfg);
-    world_rtl_model_config(&cfg);
+    world_rtl_model_config(&cfg, 1);
     world_params wp;
     memset(&wp, 0, sizeof wp);
     wp.backends = specs;

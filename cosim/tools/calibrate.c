@@ -92,6 +92,8 @@ void calibrate_usage(FILE *o)
         "  --from-defaults     start every fitted knob at the model's default\n"
         "                      (riommu_config_default) instead\n"
         "  --max-runs N        stop after N candidates (default 80)\n"
+        "  --mem-lat N         the harness memory slave's latency, 1..64 cycles (default 1;\n"
+        "                      --backends model,rtl:mem-lat=N); the start follows it\n"
         "  -v, --verbose       print every candidate, not only improvements\n"
         "  -h, --help          this text\n"
         "\n"
@@ -107,6 +109,7 @@ typedef struct cal_args {
     const char *seeds, *knobs, *start;
     bool from_defaults, verbose;
     unsigned max_runs;
+    unsigned mem_lat; /* the harness memory slave's latency (rtl:mem-lat=N) */
 } cal_args;
 
 static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
@@ -207,6 +210,7 @@ static int parse_args(int argc, char **argv, cal_args *a)
     a->seeds = CAL_DEFAULT_SEEDS;
     a->knobs = CAL_DEFAULT_KNOBS;
     a->max_runs = CAL_DEFAULT_RUNS;
+    a->mem_lat = 1;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
         if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
@@ -217,7 +221,7 @@ static int parse_args(int argc, char **argv, cal_args *a)
         } else if (!strcmp(s, "--from-defaults")) {
             a->from_defaults = true;
         } else if (!strcmp(s, "--seeds") || !strcmp(s, "--knobs") || !strcmp(s, "--start") ||
-                   !strcmp(s, "--max-runs")) {
+                   !strcmp(s, "--max-runs") || !strcmp(s, "--mem-lat")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "riommu calibrate: %s needs an argument\n", s);
                 return 2;
@@ -229,6 +233,13 @@ static int parse_args(int argc, char **argv, cal_args *a)
                 a->knobs = v;
             } else if (!strcmp(s, "--start")) {
                 a->start = v;
+            } else if (!strcmp(s, "--mem-lat")) {
+                uint64_t n;
+                if (!parse_uint(v, 64, &n) || n == 0) {
+                    fprintf(stderr, "riommu calibrate: --mem-lat: '%s' is not 1..64\n", v);
+                    return 2;
+                }
+                a->mem_lat = (unsigned)n;
             } else {
                 uint64_t n;
                 if (!parse_uint(v, CAL_MAX_RUNS, &n) || n == 0) {
@@ -307,7 +318,7 @@ static bool evaluate(cal_ctx *c, const cal_cand *k, cal_result *out)
         out->mismatches += sum.mismatches;
     }
     timing_cmp_summary s;
-    if (timing_cmp_summarize(tc, "rtl", &s)) {
+    if (timing_cmp_summarize(tc, c->specs[1].name, &s)) {
         out->n = s.n;
         out->mean = s.mean_abs_rel;
         out->p95 = s.p95_abs_rel;
@@ -504,7 +515,7 @@ int calibrate_main(int argc, char **argv)
         return status;
     riommu_config start;
     riommu_config_default(&start);
-    if (!world_rtl_model_config(&start)) {
+    if (!world_rtl_model_config(&start, a.mem_lat)) {
         fprintf(stderr, "riommu calibrate: riommu was built without Verilator: no rtl backend "
                         "to calibrate against\n");
         return 2;
@@ -531,7 +542,12 @@ int calibrate_main(int argc, char **argv)
     memset(&c, 0, sizeof c);
     c.sel = sel;
     char err[256];
-    if (run_backends_parse("model,rtl", c.specs, 2, err, sizeof err) != 2) {
+    char list[48];
+    if (a.mem_lat > 1)
+        snprintf(list, sizeof list, "model,rtl:mem-lat=%u", a.mem_lat);
+    else
+        snprintf(list, sizeof list, "model,rtl");
+    if (run_backends_parse(list, c.specs, 2, err, sizeof err) != 2) {
         fprintf(stderr, "riommu calibrate: %s\n", err);
         return 2;
     }
@@ -543,9 +559,9 @@ int calibrate_main(int argc, char **argv)
     if (!add_seeds(&c, first, last))
         status = 2;
     if (!status) {
-        printf("riommu calibrate: seeds %" PRIu64 "-%" PRIu64 " on model,rtl, dma_txn_bytes=%" PRIu32
-               ", at most %u runs; fitting ", first, last, start.timing.dma_txn_bytes,
-               a.max_runs);
+        printf("riommu calibrate: seeds %" PRIu64 "-%" PRIu64 " on model,rtl (memory slave "
+               "latency %u), dma_txn_bytes=%" PRIu32 ", at most %u runs; fitting ", first, last,
+               a.mem_lat, start.timing.dma_txn_bytes, a.max_runs);
         for (size_t i = 0, n = 0; i < CAL_NKNOBS; i++)
             if (sel[i])
                 printf("%s%s", n++ ? " " : "", kKnobs[i].name);

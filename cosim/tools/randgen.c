@@ -2117,7 +2117,7 @@ void randgen_target_rtl(randgen_target *t)
     t->config_straps_only = true; /* riommu_rtl_top's straps (README.md) */
     riommu_config rc;
     riommu_config_default(&rc);
-    if (world_rtl_model_config(&rc)) /* 8: the DUT's device port takes beats */
+    if (world_rtl_model_config(&rc, 1)) /* 8: the DUT's device port takes beats */
         t->dma_txn_bytes = rc.timing.dma_txn_bytes;
     t->dma_pid_priv_exec = false; /* no process contexts */
 }

@@ -328,11 +328,12 @@ static bool qemu_applicable(const scn_program *p, char *why, size_t len)
  * program can expect without invalidating). On true, *cfg is that
  * configuration, for every model backend of the run.
  */
-static bool rtl_applicable(const scn_program *p, riommu_config *cfg, char *why, size_t len)
+static bool rtl_applicable(const scn_program *p, unsigned mem_lat, riommu_config *cfg,
+                           char *why, size_t len)
 {
     riommu_config dut;
     riommu_config_default(&dut);
-    if (!world_rtl_model_config(&dut)) {
+    if (!world_rtl_model_config(&dut, mem_lat)) {
         snprintf(why, len, "this riommu was built without Verilator");
         return false;
     }
@@ -441,7 +442,8 @@ static bool build_cosim(runner *r, char *err, size_t errlen)
     /* Likewise the rtl backend's DUT (riommu_rtl_model_config). */
     if (world_has_rtl(r->o->backends, r->o->nbackends)) {
         riommu_config rc;
-        if (rtl_applicable(r->p, &rc, why, sizeof why))
+        if (rtl_applicable(r->p, world_rtl_mem_lat(r->o->backends, r->o->nbackends), &rc, why,
+                           sizeof why))
             r->refcfg = rc;
         else
             wp.rtl_not_run = why;
@@ -1414,12 +1416,27 @@ unsigned run_backends_parse(const char *list, run_backend_spec *out, unsigned ma
                      sp->name);
             return 0;
         }
-        if (colon) {
+        if (colon && sp->kind == RUN_BE_RTL) {
+            /* the harness's memory slave (docs/rtl-harness.md "Timing
+             * comparison"): the reference model's memory knobs follow it */
             const char *opt = colon + 1;
-            if (sp->kind == RUN_BE_QEMU || sp->kind == RUN_BE_RTL ||
-                strncmp(opt, "defect=", 7) != 0 || !opt[7]) {
+            char *endp = NULL;
+            unsigned long v = 0;
+            if (!strncmp(opt, "mem-lat=", 8) && opt[8] >= '0' && opt[8] <= '9')
+                v = strtoul(opt + 8, &endp, 10);
+            if (!endp || *endp || v < 1 || v > 64) {
                 snprintf(err, errlen,
-                         "--backends: bad option in '%s' (only model:defect=NAME[+NAME])",
+                         "--backends: bad option in '%s' (rtl:mem-lat=N, N 1..64 cycles)",
+                         sp->name);
+                return 0;
+            }
+            sp->mem_lat = (unsigned)v;
+        } else if (colon) {
+            const char *opt = colon + 1;
+            if (sp->kind == RUN_BE_QEMU || strncmp(opt, "defect=", 7) != 0 || !opt[7]) {
+                snprintf(err, errlen,
+                         "--backends: bad option in '%s' (model:defect=NAME[+NAME] or "
+                         "rtl:mem-lat=N)",
                          sp->name);
                 return 0;
             }

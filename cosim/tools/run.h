@@ -73,11 +73,13 @@ static inline bool run_qemu_device_id_ok(uint32_t device_id)
 typedef struct run_backend_spec {
     run_backend_kind kind;
     uint32_t defects;  /* riommu_defect bits (models only) */
+    unsigned mem_lat;  /* rtl: the harness memory slave's latency in cycles
+                          (rtl:mem-lat=N, 1..64); 0 = the default, 1 */
     char name[64];     /* the spec as written: "model", "model:defect=wrong-cause" */
 } run_backend_spec;
 
 /* Parse a comma-separated list: model | model2 | qemu | rtl |
- * model[2]:defect=NAME[+NAME...]. Returns the count (>= 1), or 0 with a
+ * model[2]:defect=NAME[+NAME...] | rtl:mem-lat=N. Returns the count (>= 1), or 0 with a
  * one-line reason in err. */
 unsigned run_backends_parse(const char *list, run_backend_spec *out, unsigned max, char *err,
                             size_t errlen);

@@ -99,15 +99,26 @@ bool world_wave_name(const char *file, const char *name, char *out, size_t len)
     return n >= 0 && (size_t)n < len;
 }
 
-bool world_rtl_model_config(riommu_config *cfg)
+bool world_rtl_model_config(riommu_config *cfg, unsigned mem_lat)
 {
 #ifdef RIOMMU_HAVE_RTL
     riommu_rtl_model_config(cfg);
+    if (mem_lat > 1)
+        riommu_rtl_model_slave_lat(cfg, mem_lat);
     return true;
 #else
     (void)cfg;
+    (void)mem_lat;
     return false;
 #endif
+}
+
+unsigned world_rtl_mem_lat(const run_backend_spec *b, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (b[i].kind == RUN_BE_RTL && b[i].mem_lat)
+            return b[i].mem_lat;
+    return 1;
 }
 
 bool world_rtl_check(const riommu_config *cfg, char *why, size_t len)
@@ -206,6 +217,7 @@ riommu_cosim *world_create(const world_params *p, uint64_t *skipped, char *note,
             rcfg.model = p->model; /* the DUT's straps follow the reference */
             rcfg.mutant = p->rtl_mutant;
             rcfg.wave = p->wave;
+            rcfg.mem_lat_min = sp->mem_lat;
             rc = riommu_rtl_backend_create(&rcfg, &be[n], e, sizeof e);
 #else
             snprintf(e, sizeof e, "this riommu was built without Verilator (no rtl backend)");

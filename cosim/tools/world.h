@@ -93,9 +93,14 @@ bool world_wave_name(const char *file, const char *name, char *out, size_t len);
 bool world_wave_tag(const char *name, char *out, size_t len);
 
 /* Give `cfg` the parameters of the rtl backend's DUT
- * (riommu_rtl_model_config); false, leaving cfg alone, in a build without
- * Verilator. */
-bool world_rtl_model_config(riommu_config *cfg);
+ * (riommu_rtl_model_config) behind a memory slave of `mem_lat` cycles
+ * (riommu_rtl_model_slave_lat; 0 or 1: the harness's default); false,
+ * leaving cfg alone, in a build without Verilator. */
+bool world_rtl_model_config(riommu_config *cfg, unsigned mem_lat);
+
+/* The memory slave latency of the rtl backend in b[0..n) (rtl:mem-lat=N),
+ * 1 when none is given. */
+unsigned world_rtl_mem_lat(const run_backend_spec *b, unsigned n);
 
 /* Can the rtl backend's DUT be configured like `cfg` (its straps,
  * riommu_rtl_dut_check)? False with the reason in why, also when built

@@ -262,3 +262,15 @@ extern "C" void riommu_rtl_model_config(riommu_config *cfg)
     cfg->timing.dma_wr_lat = 6;
     cfg->timing.fault_lat = 2;
 }
+
+extern "C" void riommu_rtl_model_slave_lat(riommu_config *cfg, unsigned slave_lat)
+{
+    // Every memory access of the DUT is one single-beat transaction through
+    // the slave, so each waits (slave_lat - 1) cycles more than with the
+    // 1-cycle slave the fit was made on.
+    const uint32_t extra = slave_lat > 1 ? slave_lat - 1 : 0;
+    cfg->timing.mem_lat += extra;
+    cfg->timing.mem_beat_lat += extra;
+    cfg->timing.dma_rd_lat += extra;
+    cfg->timing.dma_wr_lat += extra;
+}

@@ -48,6 +48,13 @@ const riommu_rtl_dut *riommu_rtl_riommu_dut(void);
  */
 void riommu_rtl_model_config(riommu_config *cfg);
 
+/* riommu_rtl_top behind a memory slave of `slave_lat` cycles (>= 1; the
+ * harness's default is 1, which riommu_rtl_model_config assumes): adjust
+ * the memory knobs of cfg, already set by riommu_rtl_model_config, by
+ * what each extra cycle of the slave adds (docs/timing.md "Worked example:
+ * riommu_rtl_top"). */
+void riommu_rtl_model_slave_lat(riommu_config *cfg, unsigned slave_lat);
+
 #ifdef __cplusplus
 }
 #endif
