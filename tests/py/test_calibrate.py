@@ -34,7 +34,8 @@ def test_converges_from_a_perturbed_start(run_riommu, tmp_path):
                   "--max-runs", "60")
     assert r.returncode == 0, r.stdout + r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0].startswith("riommu calibrate: seeds 1-5 on model,rtl, dma_txn_bytes=8")
+    assert lines[0].startswith("riommu calibrate: seeds 1-5 on model,rtl (memory slave "
+                               "latency 1), dma_txn_bytes=8")
     runs = [RUN.match(l).groups() for l in lines if RUN.match(l)]
     assert runs[0][5] == "start" and knobs(runs[0][1])["mem_lat"] == "7"
     scores = [float(m) + float(p) / 4 for _i, _k, _n, m, p, tag in runs]
@@ -63,9 +64,24 @@ def test_converges_from_a_perturbed_start(run_riommu, tmp_path):
     (["--seeds", "9-2"], "--seeds: '9-2' is not A-B"),
     (["--max-runs", "0"], "--max-runs: '0' is not 1..10000"),
     (["--bogus"], "unknown argument '--bogus'"),
+    (["--mem-lat", "65"], "--mem-lat: '65' is not 1..64"),
 ])
 def test_usage_errors(run_riommu, args, msg):
     """Every command-line error is one line naming the option (exit 2)."""
     r = calibrate(run_riommu, *args)
     assert r.returncode == 2
     assert msg in r.stderr, r.stderr
+
+
+def test_slave_latency_moves_the_start(run_riommu):
+    """--mem-lat 5: the start is riommu_rtl_model_slave_lat's (each memory
+    knob 4 cycles more than at latency 1), already within the bounds."""
+    r = calibrate(run_riommu, "--seeds", "1-3", "--mem-lat", "5", "--max-runs", "1")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "(memory slave latency 5)" in r.stdout.splitlines()[0]
+    start = next(RUN.match(l).groups() for l in r.stdout.splitlines() if RUN.match(l))
+    k = knobs(start[1])
+    assert (k["mem_lat"], k["mem_beat_lat"], k["dma_rd_lat"], k["dma_wr_lat"]) == \
+        ("8", "8", "8", "10")
+    assert float(start[3]) <= 10.0 and float(start[4]) <= 25.0
+    assert "(--max-runs reached)" in r.stdout
