@@ -28,7 +28,7 @@
 #include "world.h"
 
 #define CAL_DEFAULT_SEEDS "1-50"
-#define CAL_MAX_SEEDS 10000u
+#define CAL_MAX_SEEDS 2000u /* parsed programs are kept: about 150 KiB each */
 #define CAL_DEFAULT_RUNS 80u
 #define CAL_MAX_RUNS 10000u
 #define CAL_KNOB_MAX 4096u /* cycles: far beyond any fit, bounded search */
@@ -83,7 +83,7 @@ void calibrate_usage(FILE *o)
         "so every candidate runs the same DMAs.\n"
         "\n"
         "options:\n"
-        "  --seeds A-B         the workload (default " CAL_DEFAULT_SEEDS "; at most 10000 seeds)\n"
+        "  --seeds A-B         the workload (default " CAL_DEFAULT_SEEDS "; at most 2000 seeds)\n"
         "  --knobs LIST        the knobs to fit, comma-separated (default\n"
         "                      " CAL_DEFAULT_KNOBS ";\n"
         "                      also ddtc.lat, iotlb.lat); the others keep their values\n"
