@@ -264,6 +264,19 @@ static __attribute__((noinline)) void translate_miss(riommu *m, const riommu_req
     account(m, rsp, m->tm.on ? tm_xlate_end(m) : 0);
 }
 
+/* translate_hit: the timed hits of fast_lat_n took fast_lat cycles each;
+ * move them into st and fast_hits_timed and start counting hits of
+ * `cycles` (struct riommu). Out of line: it runs when the latency
+ * changes, which a device that waits for each answer never sees. */
+static __attribute__((noinline)) void fast_lat_flush(riommu *m, uint32_t cycles)
+{
+    m->st.translate_cycles += (uint64_t)m->fast_lat * m->fast_lat_n;
+    m->st.latency_hist[latency_bucket(m->fast_lat)] += m->fast_lat_n;
+    m->fast_hits_timed += m->fast_lat_n;
+    m->fast_lat_n = 0;
+    m->fast_lat = cycles;
+}
+
 /*
  * The IOTLB-hit path: an untranslated request without a process_id, from
  * a device whose context the DDTC holds, with a first stage
@@ -285,19 +298,6 @@ static __attribute__((noinline)) void translate_miss(riommu *m, const riommu_req
  * (HotPath_HitPathMatchesGeneralPath) runs the same requests both ways:
  * a change to what translate_process does on a hit belongs here too.
  */
-/* translate_hit: the timed hits of fast_lat_n took fast_lat cycles each;
- * move them into st and fast_hits_timed and start counting hits of
- * `cycles` (struct riommu). Out of line: it runs when the latency
- * changes, which a device that waits for each answer never sees. */
-static __attribute__((noinline)) void fast_lat_flush(riommu *m, uint32_t cycles)
-{
-    m->st.translate_cycles += (uint64_t)m->fast_lat * m->fast_lat_n;
-    m->st.latency_hist[latency_bucket(m->fast_lat)] += m->fast_lat_n;
-    m->fast_hits_timed += m->fast_lat_n;
-    m->fast_lat_n = 0;
-    m->fast_lat = cycles;
-}
-
 static inline bool translate_hit(riommu *m, const riommu_request *req, riommu_response *rsp)
 {
     if (req->kind != RIOMMU_REQ_UNTRANSLATED || req->pv || m->has_obs ||
