@@ -59,6 +59,9 @@ void hpm_refresh(riommu *m)
             ev |= 1u << id;
     }
     m->hpm_events = ev;
+    m->hpm_cy_slot = cap_has(m, RIOMMU_CAP_HPM) && !(inh & 1)
+                         ? m->slot[RIOMMU_REG_IOHPMCYCLES / 4]
+                         : -1;
 }
 
 void hpm_count(riommu *m, unsigned event, const hpm_ids *ids)

@@ -251,6 +251,10 @@ struct riommu {
     uint32_t hpm_events; /* bit e: a counter not inhibited selects event e
                             (hpm_refresh); hpm_count returns at once for the
                             others */
+    int16_t hpm_cy_slot; /* regs[] index of iohpmcycles while it counts
+                            (capabilities.HPM, iocountinh.CY clear), else -1:
+                            set by hpm_refresh, read by hpm_advance_cycles
+                            after every timed translation */
 
     uint64_t defect_count; /* RIOMMU_DEFECT_DROP_RECORD alternation */
 
@@ -261,6 +265,15 @@ struct riommu {
      * riommu_get_stats adds them; riommu_clear_stats zeroes them. One
      * increment per hit instead of eight. */
     uint64_t fast_hits_untimed, fast_hits_timed;
+    /* Timed hits are counted in two steps: the last fast_lat_n of them
+     * each took fast_lat cycles, and their translate_cycles and
+     * latency_hist counts are not in st either (a hit with nothing in
+     * flight always takes the same latency, so one compare and one
+     * increment replace three read-modify-writes); when a hit takes a
+     * different latency, translate_hit moves them into st and
+     * fast_hits_timed. riommu_get_stats adds them (fast_hits_fold). */
+    uint32_t fast_lat;
+    uint64_t fast_lat_n;
 };
 
 /* ---- helpers shared by all files ----------------------------------------- */
@@ -559,6 +572,12 @@ void intr_event(riommu *m, unsigned cause);
 void intr_vector_unmasked(riommu *m, unsigned vector);
 void intr_reset(riommu *m);
 
+/* ---- translate.c ---------------------------------------------------------- */
+
+/* Add to `out` (a copy of m->st) the statistics of translate_hit's hits
+ * that are kept apart in struct riommu (fast_hits_*, fast_lat*). */
+void fast_hits_fold(const riommu *m, riommu_stats *out);
+
 /* ---- hpm.c ---------------------------------------------------------------- */
 
 enum hpm_event {
@@ -582,8 +601,8 @@ typedef struct hpm_ids {
 } hpm_ids;
 
 void hpm_count(riommu *m, unsigned event, const hpm_ids *ids);
-/* Recompute m->hpm_events after iocountinh or an iohpmevt changed (MMIO
- * writes to the HPM registers, reset). */
+/* Recompute m->hpm_events and m->hpm_cy_slot after iocountinh or an
+ * iohpmevt changed (MMIO writes to the HPM registers, reset). */
 void hpm_refresh(riommu *m);
 void hpm_cycles_wrapped(riommu *m);
 /* iohpmcycles counts `cycles` more unless inhibited (iocountinh.CY);
@@ -591,17 +610,16 @@ void hpm_cycles_wrapped(riommu *m);
  * advances after every timed translation. */
 static inline void hpm_advance_cycles(riommu *m, uint64_t cycles)
 {
-    if (!cap_has(m, RIOMMU_CAP_HPM) || cycles == 0)
+    int16_t s = m->hpm_cy_slot; /* -1: no HPM, or inhibited (hpm_refresh) */
+    if (s < 0 || cycles == 0)
         return;
-    if (reg_get(m, RIOMMU_REG_IOCOUNTINH) & 1)
-        return;
-    uint64_t v = reg_get(m, RIOMMU_REG_IOHPMCYCLES);
+    uint64_t v = m->regs[s].val;
     uint64_t cnt = v & ~RIOMMU_IOHPMCYCLES_OF;
     uint64_t lim = RIOMMU_IOHPMCYCLES_OF; /* 2^63 */
     bool wrap = cycles >= lim - cnt;
     cnt = (cnt + cycles) & ~RIOMMU_IOHPMCYCLES_OF;
     uint64_t of = v & RIOMMU_IOHPMCYCLES_OF;
-    reg_set(m, RIOMMU_REG_IOHPMCYCLES, cnt | (wrap ? RIOMMU_IOHPMCYCLES_OF : of));
+    m->regs[s].val = cnt | (wrap ? RIOMMU_IOHPMCYCLES_OF : of);
     if (wrap && !of)
         hpm_cycles_wrapped(m);
 }

@@ -343,21 +343,13 @@ uint64_t riommu_now(const riommu *m) { return m->now; }
 void riommu_get_stats(const riommu *m, riommu_stats *out)
 {
     *out = m->st;
-    /* the hit path's counters (internal.h, struct riommu) */
-    uint64_t n = m->fast_hits_untimed + m->fast_hits_timed;
-    out->translations += n;
-    out->translations_ok += n;
-    out->ddtc.lookups += n;
-    out->ddtc.hits += n;
-    out->iotlb.lookups += n;
-    out->iotlb.hits += n;
-    out->latency_hist[0] += m->fast_hits_untimed;
+    fast_hits_fold(m, out); /* the hit path's counters (struct riommu) */
 }
 
 void riommu_clear_stats(riommu *m)
 {
     memset(&m->st, 0, sizeof m->st);
-    m->fast_hits_untimed = m->fast_hits_timed = 0;
+    m->fast_hits_untimed = m->fast_hits_timed = m->fast_lat_n = 0;
 }
 
 void riommu_set_observer(riommu *m, const riommu_observer *obs)
