@@ -10,9 +10,12 @@
 
 #include "riommu/stats.h"
 
+#define TC_MAX_BACKENDS 8   /* an engine's, as run_options allows */
+#define TC_NAME 64           /* a backend name, as run_backend_spec's */
+
 typedef struct tc_pair {
-    char prog[48];
-    char backend[16];
+    uint32_t prog;       /* index into timing_cmp.progs; UINT32_MAX: none */
+    uint8_t backend;     /* index into timing_cmp.bnames */
     uint64_t iova;
     uint32_t device_id, len;
     uint8_t access, status;
@@ -23,10 +26,15 @@ typedef struct tc_pair {
 struct timing_cmp {
     tc_pair *p;
     size_t n, cap;
-    char prog[48];
-    char names[8][16]; /* the attached engine's backend names (it may go
-                          before the print: `riommu random`) */
-    bool oom;          /* a pair was lost for memory */
+    char **progs;      /* every program named so far, whole (any length) */
+    size_t nprogs, capprogs;
+    /* backend names of every engine attached so far, each once (an engine
+     * may go before the print: `riommu random`); bmap: the attached
+     * engine's backend index -> bnames index */
+    char bnames[4 * TC_MAX_BACKENDS][TC_NAME];
+    unsigned nb;
+    uint8_t bmap[TC_MAX_BACKENDS];
+    bool oom;          /* a pair or a name was lost for memory */
 };
 
 timing_cmp *timing_cmp_create(void)
@@ -38,13 +46,46 @@ void timing_cmp_destroy(timing_cmp *t)
 {
     if (!t)
         return;
+    for (size_t i = 0; i < t->nprogs; i++)
+        free(t->progs[i]);
+    free(t->progs);
     free(t->p);
     free(t);
 }
 
 void timing_cmp_program(timing_cmp *t, const char *name)
 {
-    snprintf(t->prog, sizeof t->prog, "%s", name ? name : "");
+    name = name ? name : "";
+    if (t->nprogs && !strcmp(t->progs[t->nprogs - 1], name))
+        return;
+    if (t->nprogs == t->capprogs) {
+        size_t cap = t->capprogs ? 2 * t->capprogs : 16;
+        char **np = realloc(t->progs, cap * sizeof *np);
+        if (!np) {
+            t->oom = true;
+            return;
+        }
+        t->progs = np;
+        t->capprogs = cap;
+    }
+    size_t len = strlen(name) + 1;
+    char *copy = malloc(len);
+    if (!copy) {
+        t->oom = true;
+        return;
+    }
+    memcpy(copy, name, len);
+    t->progs[t->nprogs++] = copy;
+}
+
+static const char *prog_of(const timing_cmp *t, const tc_pair *e)
+{
+    return e->prog < t->nprogs ? t->progs[e->prog] : "";
+}
+
+static const char *backend_of(const timing_cmp *t, const tc_pair *e)
+{
+    return t->bnames[e->backend];
 }
 
 static void on_latency(void *ctx, unsigned backend, const riommu_request *req,
@@ -62,8 +103,8 @@ static void on_latency(void *ctx, unsigned backend, const riommu_request *req,
         t->cap = cap;
     }
     tc_pair *e = &t->p[t->n++];
-    memcpy(e->prog, t->prog, sizeof e->prog);
-    snprintf(e->backend, sizeof e->backend, "%s", backend < 8 ? t->names[backend] : "?");
+    e->prog = t->nprogs ? (uint32_t)(t->nprogs - 1) : UINT32_MAX;
+    e->backend = backend < TC_MAX_BACKENDS ? t->bmap[backend] : 0;
     e->iova = req->iova;
     e->device_id = req->device_id;
     e->len = req->len;
@@ -76,8 +117,17 @@ static void on_latency(void *ctx, unsigned backend, const riommu_request *req,
 
 void timing_cmp_attach(timing_cmp *t, riommu_cosim *c)
 {
-    for (unsigned i = 0; i < 8; i++)
-        snprintf(t->names[i], sizeof t->names[i], "%s", riommu_cosim_backend_name(c, i));
+    for (unsigned i = 0; i < TC_MAX_BACKENDS; i++) {
+        const char *nm = riommu_cosim_backend_name(c, i);
+        char name[TC_NAME];
+        snprintf(name, sizeof name, "%s", nm ? nm : "?");
+        unsigned k = 0;
+        while (k < t->nb && strcmp(t->bnames[k], name))
+            k++;
+        if (k == t->nb && t->nb < sizeof t->bnames / sizeof t->bnames[0])
+            memcpy(t->bnames[t->nb++], name, sizeof name);
+        t->bmap[i] = (uint8_t)(k < t->nb ? k : 0);
+    }
     riommu_cosim_on_latency(c, on_latency, t);
 }
 
@@ -109,7 +159,7 @@ bool timing_cmp_summarize(const timing_cmp *t, const char *backend, timing_cmp_s
     size_t k = 0;
     for (size_t i = 0; i < t->n; i++) {
         const tc_pair *e = &t->p[i];
-        if (strcmp(e->backend, backend))
+        if (strcmp(backend_of(t, e), backend))
             continue;
         double r = rel(e);
         abs_rel[k++] = fabs(r);
@@ -139,7 +189,7 @@ static size_t select_worst(const timing_cmp *t, const char *be, size_t worst, si
 {
     size_t m = 0;
     for (size_t j = 0; worst && j < t->n; j++) {
-        if (strcmp(t->p[j].backend, be))
+        if (strcmp(backend_of(t, &t->p[j]), be))
             continue;
         double r = fabs(rel(&t->p[j]));
         size_t pos = m < worst ? m++ : worst;
@@ -164,7 +214,7 @@ static const char *access_name(uint8_t a)
 
 void timing_cmp_print(const timing_cmp *t, FILE *out, unsigned worst)
 {
-    const char *ref = t->names[0][0] ? t->names[0] : "reference";
+    const char *ref = t->nb && t->bnames[0][0] ? t->bnames[0] : "reference";
     if (!t->n) {
         fprintf(out, "timing compare: no DMA pairs (a pair needs a DMA both the reference and "
                      "another backend that reports latency answered alike: model, rtl)\n");
@@ -174,10 +224,10 @@ void timing_cmp_print(const timing_cmp *t, FILE *out, unsigned worst)
     for (size_t i = 0; i < t->n; i++) {
         bool seen = false;
         for (size_t j = 0; j < i && !seen; j++)
-            seen = !strcmp(t->p[j].backend, t->p[i].backend);
+            seen = t->p[j].backend == t->p[i].backend;
         if (seen)
             continue;
-        const char *be = t->p[i].backend;
+        const char *be = backend_of(t, &t->p[i]);
         timing_cmp_summary s;
         if (!timing_cmp_summarize(t, be, &s))
             continue;
@@ -193,7 +243,7 @@ void timing_cmp_print(const timing_cmp *t, FILE *out, unsigned worst)
             fprintf(out,
                     "  worst %zu: %s: device 0x%x %s 0x%" PRIx64 " len %u: %s %u, %s %u cycles "
                     "(%+.0f %%)\n",
-                    w + 1, e->prog[0] ? e->prog : "-", e->device_id, access_name(e->access),
+                    w + 1, prog_of(t, e)[0] ? prog_of(t, e) : "-", e->device_id, access_name(e->access),
                     e->iova, e->len, ref, e->ref, be, e->other, 100.0 * rel(e));
         }
         free(idx);
@@ -219,11 +269,12 @@ int timing_cmp_write_csv(const timing_cmp *t, FILE *out)
 {
     fprintf(out, "program,backend,device_id,access,iova,len,status,ref_iotlb_hit,%s_cycles,"
                  "other_cycles,rel_error\n",
-            t->names[0][0] ? t->names[0] : "reference");
+            t->nb && t->bnames[0][0] ? t->bnames[0] : "reference");
     for (size_t i = 0; i < t->n; i++) {
         const tc_pair *e = &t->p[i];
-        csv_text(out, e->prog);
-        fprintf(out, ",%s,0x%x,%s,0x%" PRIx64 ",%u,%u,%d,%u,%u,%.4f\n", e->backend, e->device_id,
+        csv_text(out, prog_of(t, e));
+        fprintf(out, ",%s,0x%x,%s,0x%" PRIx64 ",%u,%u,%d,%u,%u,%.4f\n", backend_of(t, e),
+                e->device_id,
                 access_name(e->access), e->iova, e->len, e->status, e->ref_hit ? 1 : 0, e->ref,
                 e->other, rel(e));
     }
@@ -238,7 +289,7 @@ static const char *const err_names[] = {"0-1%",   "1-2%",   "2-5%",    "5-10%",
 
 void timing_cmp_write_json(const timing_cmp *t, FILE *out, unsigned worst)
 {
-    const char *ref = t->names[0][0] ? t->names[0] : "reference";
+    const char *ref = t->nb && t->bnames[0][0] ? t->bnames[0] : "reference";
     fputs("{\"reference\":", out);
     riommu_stats_json_str(out, ref);
     fputs(",\"backends\":[", out);
@@ -246,16 +297,16 @@ void timing_cmp_write_json(const timing_cmp *t, FILE *out, unsigned worst)
     for (size_t i = 0; i < t->n; i++) {
         bool seen = false;
         for (size_t j = 0; j < i && !seen; j++)
-            seen = !strcmp(t->p[j].backend, t->p[i].backend);
+            seen = t->p[j].backend == t->p[i].backend;
         if (seen)
             continue;
-        const char *be = t->p[i].backend;
+        const char *be = backend_of(t, &t->p[i]);
         timing_cmp_summary s;
         if (!timing_cmp_summarize(t, be, &s))
             continue;
         uint64_t hist[sizeof err_names / sizeof err_names[0]] = {0};
         for (size_t j = 0; j < t->n; j++) {
-            if (strcmp(t->p[j].backend, be))
+            if (strcmp(backend_of(t, &t->p[j]), be))
                 continue;
             double pc = 100.0 * fabs(rel(&t->p[j]));
             size_t b = 0;
@@ -280,7 +331,7 @@ void timing_cmp_write_json(const timing_cmp *t, FILE *out, unsigned worst)
         for (size_t w = 0; idx && w < m; w++) {
             const tc_pair *e = &t->p[idx[w]];
             fputs(w ? ",{\"program\":" : "{\"program\":", out);
-            riommu_stats_json_str(out, e->prog);
+            riommu_stats_json_str(out, prog_of(t, e));
             fprintf(out,
                     ",\"device_id\":%" PRIu32 ",\"access\":\"%s\",\"iova\":\"0x%" PRIx64
                     "\",\"len\":%" PRIu32 ",\"ref_cycles\":%" PRIu32 ",\"other_cycles\":%" PRIu32

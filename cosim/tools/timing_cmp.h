@@ -26,7 +26,8 @@ timing_cmp *timing_cmp_create(void);
 void timing_cmp_destroy(timing_cmp *t);
 
 /* The program whose DMAs come next ("tests/scenarios/03_paging_4k.scn",
- * "seed 17"): named in the worst-request list. Copied (at most 47 bytes). */
+ * "seed 17"): named in the worst-request list, the CSV and the run file.
+ * Copied whole. */
 void timing_cmp_program(timing_cmp *t, const char *name);
 
 /* Attach to an engine: every latency pair of c goes to t, labelled with

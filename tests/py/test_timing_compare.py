@@ -170,10 +170,15 @@ def test_calibration_bounds_directed_corpus(run_riommu, tmp_path):
 def test_timing_csv_rows(run_riommu, tmp_path):
     """--timing-csv (docs/rtl-harness.md "Timing comparison"): a header and
     one row per pair, the program quoted, the row's rel_error its own two
-    latencies; model,model2 needs no Verilator."""
+    latencies, program and backend names whole (a long path, a long
+    backend spec); model,model:defect needs no Verilator."""
     csv_path = tmp_path / "p.csv"
-    r = run_riommu("run", "--backends", "model,model2", "--timing-csv", str(csv_path), str(SCN))
-    assert r.returncode == 0, r.stdout + r.stderr
+    # a long path: the program column holds it whole, whatever the checkout
+    scn = tmp_path / ("a-scenario-file-name-longer-than-any-fixed-buffer-" * 2 + "03.scn")
+    scn.write_text(SCN.read_text())
+    r = run_riommu("run", "--backends", "model,model:defect=wrong-cause", "--timing-csv",
+                   str(csv_path), str(scn))
+    assert r.returncode == 1, r.stdout + r.stderr  # the defect's mismatches
     lines = csv_path.read_text().splitlines()
     assert lines[0] == ("program,backend,device_id,access,iova,len,status,ref_iotlb_hit,"
                         "model_cycles,other_cycles,rel_error")
@@ -181,8 +186,8 @@ def test_timing_csv_rows(run_riommu, tmp_path):
     assert int(heads[0][2]) == len(lines) - 1
     import csv
     for row in csv.DictReader(lines):
-        assert row["program"].endswith("03_paging_4k.scn")
-        assert row["backend"] == "model2"
+        assert row["program"] == str(scn)
+        assert row["backend"] == "model:defect=wrong-cause"
         m, o = int(row["model_cycles"]), int(row["other_cycles"])
         assert abs(float(row["rel_error"]) - (m - o) / max(o, 1)) < 1e-4
     bad = run_riommu("run", "--backends", "model,model2", "--timing-csv",
