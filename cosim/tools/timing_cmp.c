@@ -12,6 +12,7 @@
 
 #define TC_MAX_BACKENDS 8   /* an engine's, as run_options allows */
 #define TC_NAME 64           /* a backend name, as run_backend_spec's */
+#define TC_NBNAMES (4 * TC_MAX_BACKENDS) /* names kept over every engine */
 
 typedef struct tc_pair {
     uint32_t prog;       /* index into timing_cmp.progs; UINT32_MAX: none */
@@ -31,7 +32,7 @@ struct timing_cmp {
     /* backend names of every engine attached so far, each once (an engine
      * may go before the print: `riommu random`); bmap: the attached
      * engine's backend index -> bnames index */
-    char bnames[4 * TC_MAX_BACKENDS][TC_NAME];
+    char bnames[TC_NBNAMES][TC_NAME];
     unsigned nb;
     uint8_t bmap[TC_MAX_BACKENDS];
     bool oom;          /* a pair or a name was lost for memory */
@@ -86,6 +87,22 @@ static const char *prog_of(const timing_cmp *t, const tc_pair *e)
 static const char *backend_of(const timing_cmp *t, const tc_pair *e)
 {
     return t->bnames[e->backend];
+}
+
+/* The backends that have pairs, each once, in order of their first pair
+ * (one pass); returns how many. */
+static unsigned backends_in_order(const timing_cmp *t, unsigned order[TC_NBNAMES])
+{
+    bool seen[TC_NBNAMES] = {false};
+    unsigned n = 0;
+    for (size_t i = 0; i < t->n && n < t->nb; i++) {
+        unsigned b = t->p[i].backend;
+        if (b < TC_NBNAMES && !seen[b]) {
+            seen[b] = true;
+            order[n++] = b;
+        }
+    }
+    return n;
 }
 
 static void on_latency(void *ctx, unsigned backend, const riommu_request *req,
@@ -220,14 +237,10 @@ void timing_cmp_print(const timing_cmp *t, FILE *out, unsigned worst)
                      "another backend that reports latency answered alike: model, rtl)\n");
         return;
     }
-    /* each backend once, in order of first appearance */
-    for (size_t i = 0; i < t->n; i++) {
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = t->p[j].backend == t->p[i].backend;
-        if (seen)
-            continue;
-        const char *be = backend_of(t, &t->p[i]);
+    unsigned order[TC_NBNAMES];
+    unsigned nord = backends_in_order(t, order);
+    for (unsigned o = 0; o < nord; o++) {
+        const char *be = t->bnames[order[o]];
         timing_cmp_summary s;
         if (!timing_cmp_summarize(t, be, &s))
             continue;
@@ -294,13 +307,10 @@ void timing_cmp_write_json(const timing_cmp *t, FILE *out, unsigned worst)
     riommu_stats_json_str(out, ref);
     fputs(",\"backends\":[", out);
     bool first_be = true;
-    for (size_t i = 0; i < t->n; i++) {
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = t->p[j].backend == t->p[i].backend;
-        if (seen)
-            continue;
-        const char *be = backend_of(t, &t->p[i]);
+    unsigned order[TC_NBNAMES];
+    unsigned nord = backends_in_order(t, order);
+    for (unsigned o = 0; o < nord; o++) {
+        const char *be = t->bnames[order[o]];
         timing_cmp_summary s;
         if (!timing_cmp_summarize(t, be, &s))
             continue;
