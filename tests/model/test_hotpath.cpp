@@ -80,6 +80,28 @@ riommu_mem_status twin_write(void *c, uint64_t pa, const void *buf, size_t len,
     return RIOMMU_MEM_OK;
 }
 void no_cache_event(void *, riommu_cache_id, riommu_cache_event_kind, uint64_t) {}
+
+// Bring `twin` (a model on its own copy of memory) level with `m`: an
+// observer installed, which the fast paths refuse, so the twin takes the
+// general path; ddtp and the command queue (with `fq` the fault queue too)
+// as m's; both clocks at the same cycle; both models' statistics cleared.
+void sync_twin(riommu *m, riommu *twin, bool fq) {
+    riommu_observer obs{};
+    obs.cache = no_cache_event;
+    riommu_set_observer(twin, &obs); // copied by the model
+    riommu_mmio_write(twin, RIOMMU_REG_DDTP, 8, riommu_peek_reg(m, RIOMMU_REG_DDTP));
+    riommu_mmio_write(twin, RIOMMU_REG_CQB, 8, riommu_peek_reg(m, RIOMMU_REG_CQB));
+    if (fq)
+        riommu_mmio_write(twin, RIOMMU_REG_FQB, 8, riommu_peek_reg(m, RIOMMU_REG_FQB));
+    riommu_mmio_write(twin, RIOMMU_REG_CQCSR, 4, RIOMMU_CQCSR_CQEN);
+    if (fq)
+        riommu_mmio_write(twin, RIOMMU_REG_FQCSR, 4, RIOMMU_FQCSR_FQEN);
+    riommu_settle(twin);
+    riommu_step(twin, riommu_now(m) > riommu_now(twin) ? riommu_now(m) - riommu_now(twin) : 0);
+    ASSERT_EQ(riommu_now(m), riommu_now(twin));
+    riommu_clear_stats(m);
+    riommu_clear_stats(twin);
+}
 } // namespace
 
 // ds "Process to translate an IOVA", "Caching in-memory data structures";
@@ -143,19 +165,7 @@ TEST_F(ModelTest, HotPath_HitPathMatchesGeneralPath) {
         char err[200];
         riommu *twin = riommu_create(&cfg, &ops, err, sizeof err);
         ASSERT_NE(twin, nullptr) << err;
-        riommu_observer obs{};
-        obs.cache = no_cache_event;
-        riommu_set_observer(twin, &obs);
-        const uint32_t regs[] = {RIOMMU_REG_DDTP, RIOMMU_REG_CQB};
-        for (uint32_t off : regs)
-            riommu_mmio_write(twin, off, 8, riommu_peek_reg(m, off));
-        riommu_mmio_write(twin, RIOMMU_REG_CQCSR, 4, RIOMMU_CQCSR_CQEN);
-        riommu_settle(twin);
-        // both clocks from here
-        riommu_step(twin, riommu_now(m) > riommu_now(twin) ? riommu_now(m) - riommu_now(twin) : 0);
-        ASSERT_EQ(riommu_now(m), riommu_now(twin));
-        riommu_clear_stats(m);
-        riommu_clear_stats(twin);
+        ASSERT_NO_FATAL_FAILURE(sync_twin(m, twin, false));
 
         uint32_t rng = 12345;
         auto next = [&rng]() {
@@ -366,18 +376,7 @@ TEST_F(ModelTest, HotPath_MissPathMatchesGeneralPath) {
         char err[200];
         riommu *twin = riommu_create(&cfg, &ops, err, sizeof err);
         ASSERT_NE(twin, nullptr) << err;
-        riommu_observer obs{};
-        obs.cache = no_cache_event;
-        riommu_set_observer(twin, &obs);
-        for (uint32_t off : {RIOMMU_REG_DDTP, RIOMMU_REG_CQB, RIOMMU_REG_FQB})
-            riommu_mmio_write(twin, off, 8, riommu_peek_reg(m, off));
-        riommu_mmio_write(twin, RIOMMU_REG_CQCSR, 4, RIOMMU_CQCSR_CQEN);
-        riommu_mmio_write(twin, RIOMMU_REG_FQCSR, 4, RIOMMU_FQCSR_FQEN);
-        riommu_settle(twin);
-        riommu_step(twin, riommu_now(m) > riommu_now(twin) ? riommu_now(m) - riommu_now(twin) : 0);
-        ASSERT_EQ(riommu_now(m), riommu_now(twin));
-        riommu_clear_stats(m);
-        riommu_clear_stats(twin);
+        ASSERT_NO_FATAL_FAILURE(sync_twin(m, twin, true));
 
         uint32_t rng = 777;
         auto next = [&rng]() {

@@ -435,6 +435,22 @@ class TimingEquivalence : public TimingTest {
     Trace trace;
     uint64_t t0 = 0;
 
+    // A new model on `start` (the memory as Bringup left it), with the
+    // register state Bringup gave the old one: queues and the 3-level DDT
+    // on, settled.
+    void Recreate(const Memory &start) {
+        riommu_destroy(m);
+        m = nullptr;
+        mem = start;
+        ASSERT_NO_FATAL_FAILURE(Create());
+        wr64(RIOMMU_REG_CQB, ((cq_base >> 12) << 10) | 5);
+        wr32(RIOMMU_REG_CQCSR, RIOMMU_CQCSR_CQEN);
+        wr64(RIOMMU_REG_FQB, ((fq_base >> 12) << 10) | 5);
+        wr32(RIOMMU_REG_FQCSR, RIOMMU_FQCSR_FQEN);
+        wr64(RIOMMU_REG_DDTP, ((ddt_root >> 12) << 10) | RIOMMU_DDTP_MODE_3LVL);
+        settle();
+    }
+
     // The workload: at each listed cycle (relative to the start), an action.
     void Run(bool by_cycle) {
         trace = Trace();
@@ -503,17 +519,7 @@ TEST_F(TimingEquivalence, Stepping_CycleByCycleEqualsTransactionByTransaction) {
     Memory start = mem;
     Run(true);
     Trace a = trace;
-    riommu_destroy(m);
-    m = nullptr;
-    mem = start;
-    ASSERT_NO_FATAL_FAILURE(Create());
-    // Same register state as after Bringup (queues and DDT on).
-    wr64(RIOMMU_REG_CQB, ((cq_base >> 12) << 10) | 5);
-    wr32(RIOMMU_REG_CQCSR, RIOMMU_CQCSR_CQEN);
-    wr64(RIOMMU_REG_FQB, ((fq_base >> 12) << 10) | 5);
-    wr32(RIOMMU_REG_FQCSR, RIOMMU_FQCSR_FQEN);
-    wr64(RIOMMU_REG_DDTP, ((ddt_root >> 12) << 10) | RIOMMU_DDTP_MODE_3LVL);
-    settle();
+    ASSERT_NO_FATAL_FAILURE(Recreate(start));
     Run(false);
     Trace b = trace;
     EXPECT_EQ(a.rsps, b.rsps);
@@ -571,16 +577,7 @@ TEST_F(TimingEquivalence, Stepping_RandomWorkloadsAgree) {
         Memory start = mem;
         std::vector<Trace> runs;
         for (bool by_cycle : {true, false}) {
-            riommu_destroy(m);
-            m = nullptr;
-            mem = start;
-            ASSERT_NO_FATAL_FAILURE(Create());
-            wr64(RIOMMU_REG_CQB, ((cq_base >> 12) << 10) | 5);
-            wr32(RIOMMU_REG_CQCSR, RIOMMU_CQCSR_CQEN);
-            wr64(RIOMMU_REG_FQB, ((fq_base >> 12) << 10) | 5);
-            wr32(RIOMMU_REG_FQCSR, RIOMMU_FQCSR_FQEN);
-            wr64(RIOMMU_REG_DDTP, ((ddt_root >> 12) << 10) | RIOMMU_DDTP_MODE_3LVL);
-            settle();
+            ASSERT_NO_FATAL_FAILURE(Recreate(start));
             trace = Trace();
             riommu_observer o{};
             o.ctx = this;
