@@ -370,17 +370,20 @@ static void print_config(const bool *sel, const cal_cand *k)
 
 /* ---- the search ------------------------------------------------------------------------ */
 
+/* Every candidate run so far and its result: the search revisits points. */
 typedef struct cal_seen {
-    cal_cand *k;
-    cal_result *r;
+    struct cal_point {
+        cal_cand k;
+        cal_result r;
+    } *v;
     size_t n, cap;
 } cal_seen;
 
 static const cal_result *seen_find(const cal_seen *s, const cal_cand *k)
 {
     for (size_t i = 0; i < s->n; i++)
-        if (!memcmp(&s->k[i], k, sizeof *k))
-            return &s->r[i];
+        if (!memcmp(&s->v[i].k, k, sizeof *k))
+            return &s->v[i].r;
     return NULL;
 }
 
@@ -388,18 +391,14 @@ static bool seen_add(cal_seen *s, const cal_cand *k, const cal_result *r)
 {
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 64;
-        cal_cand *nk = realloc(s->k, cap * sizeof *nk);
-        if (!nk)
+        struct cal_point *nv = realloc(s->v, cap * sizeof *nv);
+        if (!nv)
             return false;
-        s->k = nk;
-        cal_result *nr = realloc(s->r, cap * sizeof *nr);
-        if (!nr)
-            return false;
-        s->r = nr;
+        s->v = nv;
         s->cap = cap;
     }
-    s->k[s->n] = *k;
-    s->r[s->n] = *r;
+    s->v[s->n].k = *k;
+    s->v[s->n].r = *r;
     s->n++;
     return true;
 }
@@ -603,8 +602,7 @@ int calibrate_main(int argc, char **argv)
     for (size_t i = 0; i < c.nprogs; i++)
         scn_free(c.progs[i]);
     free(c.progs);
-    free(s.seen.k);
-    free(s.seen.r);
+    free(s.seen.v);
     fflush(stdout);
     return status;
 }
