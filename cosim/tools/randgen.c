@@ -588,15 +588,15 @@ static xlate translate(const gen *g, uint32_t id, uint64_t iova, int acc, bool p
 
 /* The whole request, page by page; it stops at the first faulting page.
  * The model translates each of its dma_txn_bytes transactions (a page
- * holds one or more; a faulting page's first one faults): `pages` and
- * `pages_ok` count those translations, as the model's statistics do. */
+ * holds one or more; a faulting page's first one faults): `xlates` and
+ * `xlates_ok` count those translations, as the model's statistics do. */
 typedef struct dma_out {
     bool ok, dirty;
     unsigned cause;
     uint64_t pa, range;     /* of the first byte */
     uint64_t fault_iova;    /* start of the faulting chunk */
     uint32_t done;          /* bytes moved before the fault */
-    unsigned pages, pages_ok;
+    unsigned xlates, xlates_ok; /* translations, as the model counts them */
 } dma_out;
 
 static dma_out simulate(const gen *g, uint32_t id, uint64_t iova, uint32_t len, int acc, bool pv)
@@ -612,7 +612,7 @@ static dma_out simulate(const gen *g, uint32_t id, uint64_t iova, uint32_t len, 
         xlate x = translate(g, id, a, acc, pv);
         uint64_t t = g->txn_bytes;
         unsigned txns = (unsigned)(((a + chunk - 1) / t) - (a / t) + 1);
-        o.pages += x.ok ? txns : 1;
+        o.xlates += x.ok ? txns : 1;
         if (x.dirty)
             o.dirty = true;
         if (!x.ok) {
@@ -620,7 +620,7 @@ static dma_out simulate(const gen *g, uint32_t id, uint64_t iova, uint32_t len, 
             o.fault_iova = a;
             return o;
         }
-        o.pages_ok += txns;
+        o.xlates_ok += txns;
         if (a == iova) {
             o.pa = x.pa;
             o.range = x.range;
@@ -810,8 +810,8 @@ static void emit_dma(gen *g, const char *src, uint32_t id, int acc, uint64_t iov
         n += snprintf(line + n, 64, " pid 0x%x", (unsigned)pid);
     if (priv)
         n += snprintf(line + n, 64, " priv");
-    g->st_xl += o->pages;
-    g->st_xl_ok += o->pages_ok;
+    g->st_xl += o->xlates;
+    g->st_xl_ok += o->xlates_ok;
     if (!o->ok) {
         bool recd = report_fault(g, o->cause, acc, id, o->fault_iova, pv, pid, priv);
         snprintf(line + n, 128, " expect fault %s %s", cause_name(o->cause),
