@@ -214,7 +214,8 @@ static riommu_mem_status op_write(void *ctx, uint64_t pa, const void *buf, size_
 }
 
 /* A pointer into the page: reads straight from it are what op_read
- * copies. A page never written reads as zeros through op_read instead. */
+ * copies, for as long as the memory lives (RIOMMU_HOST_STABLE_PAGES). A
+ * page never written reads as zeros through op_read instead. */
 static const void *op_page(void *ctx, uint64_t pa, riommu_access_kind kind)
 {
     (void)kind;
@@ -252,5 +253,6 @@ riommu_host_ops memhost_ops(memhost *h)
     o.wire = op_wire;
     o.msi = op_msi;
     o.mem_page = op_page;
+    o.flags = RIOMMU_HOST_STABLE_PAGES; /* a page's data never moves (find) */
     return o;
 }

@@ -196,7 +196,8 @@ int riommu_model_backend_create(const riommu_config *cfg, const char *name,
         return -1;
     }
     b->inner = memhost_ops(b->mem);
-    riommu_host_ops tap = {b, h_read, h_write, NULL, h_wire, h_msi, h_page};
+    riommu_host_ops tap = {b, h_read, h_write, NULL, h_wire, h_msi, h_page,
+                           b->inner.flags}; /* h_page hands out memhost's pointers */
     b->m = riommu_create(cfg, &tap, err, errlen);
     if (!b->m) {
         memhost_destroy(b->mem);

@@ -216,11 +216,26 @@ typedef struct riommu_timing {
 
 /* ---- the model ------------------------------------------------------------ */
 
+/* A host page the walker keeps (riommu_host_ops flag
+ * RIOMMU_HOST_STABLE_PAGES): its PA (WALK_PAGE_NONE when none is kept) and
+ * the host's pointer to its first byte. */
+typedef struct walk_page {
+    uint64_t pa;
+    const uint8_t *ptr;
+} walk_page;
+#define WALK_PAGE_NONE UINT64_MAX /* no page's PA (pages are 4 KiB aligned) */
+
 struct riommu {
     riommu_config cfg;
     riommu_host_ops host;
     riommu_observer obs;
     bool has_obs;
+    bool keep_pages; /* host.mem_page with RIOMMU_HOST_STABLE_PAGES */
+    /* per stage (1, 2) and level, the table page the walker read last: a
+     * walk after it that reads the same table page there (consecutive
+     * walks mostly do) reads through the kept pointer without asking the
+     * host, and without waiting for its answer to know where to read */
+    walk_page walk_pages[2][5];
 
     reg regs[REG_MAX];
     unsigned nregs;
@@ -498,10 +513,19 @@ static inline iotlb_entry *iotlb_find(const riommu_ioatc *c, bool gv, uint16_t g
     for (int sc = 0; present; sc++, present >>= 1) {
         if (!(present & 1))
             continue;
-        size_t base = (size_t)tlb_set(c, iova, sc) * c->iotlb_g.ways;
+        const uint32_t ways = c->iotlb_g.ways;
+        size_t base = (size_t)tlb_set(c, iova, sc) * ways;
         const uint64_t *k = &c->iotlb_key[base];
         uint64_t want = tlb_key(iova & ~((1ull << tlb_shift(sc)) - 1), sc);
-        for (uint32_t w = 0; w < c->iotlb_g.ways; w++)
+        uint32_t w = 0;
+        /* four keys a step, one branch for the four: a miss (the common
+         * case of a walk-heavy workload) compares every key of the set */
+        for (; w + 4 <= ways; w += 4)
+            if ((k[w] == want) | (k[w + 1] == want) | (k[w + 2] == want) | (k[w + 3] == want))
+                for (uint32_t j = w; j < w + 4; j++)
+                    if (k[j] == want && tlb_tag_match(&c->iotlb[base + j], gv, gscid, pscv, pscid))
+                        return &c->iotlb[base + j];
+        for (; w < ways; w++)
             if (k[w] == want && tlb_tag_match(&c->iotlb[base + w], gv, gscid, pscv, pscid))
                 return &c->iotlb[base + w];
     }
@@ -513,9 +537,11 @@ iotlb_entry *iotlb_lookup(riommu *m, bool gv, uint16_t gscid, bool pscv,
 /* Fill a leaf translation. Scalars, not an iotlb_entry: the caller takes
  * them from a walk_result just written, and copying adjacent fields of
  * that struct compiles to 16-byte loads of 8-byte stores (a store-forwarding
- * stall on every walk). `t` from ioatc_tag_pack. */
+ * stall on every walk). `t` from ioatc_tag_pack. `absent`: the caller
+ * knows no entry has this key and tag (its lookup of the address under the
+ * tag just missed), so there is none to replace in place. */
 void iotlb_fill(riommu *m, ioatc_tag t, uint64_t vbase, uint64_t pbase, uint64_t size,
-                uint64_t pte);
+                uint64_t pte, bool absent);
 /* IOTINVAL.VMA semantics (q "IOTINVAL.VMA operands and operations" and the
  * NL / S extensions): av with [addr, addr+len) range; nl also drops non-leaf
  * walk-cache entries for that range. */

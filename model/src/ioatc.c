@@ -278,8 +278,51 @@ iotlb_entry *iotlb_lookup(riommu *m, bool gv, uint16_t gscid, bool pscv, uint32_
     return e;
 }
 
+/* The way of the smallest stamp of a set, the first of equals. A free
+ * way's stamp is 0 and a valid one's >= 1 and its own (every fill and LRU
+ * use stamps ++tick; tlb_drop and flushes zero it), so this is the LRU
+ * policy's choice: the first free way if any, else the least recently
+ * used. Four minimum chains over the ways, not one: a fill on a
+ * miss-heavy workload waits for the chain of compare-and-select steps,
+ * and four chains make it a quarter as long. */
+static inline uint32_t lru_way(const uint64_t *s, uint32_t ways)
+{
+    if (ways < 4) {
+        uint32_t best = 0;
+        for (uint32_t i = 1; i < ways; i++)
+            best = s[i] < s[best] ? i : best;
+        return best;
+    }
+    uint64_t m0 = s[0], m1 = s[1], m2 = s[2], m3 = s[3];
+    uint32_t w0 = 0, w1 = 1, w2 = 2, w3 = 3, i = 4;
+    for (; i + 4 <= ways; i += 4) {
+        w0 = s[i] < m0 ? i : w0;
+        m0 = s[i] < m0 ? s[i] : m0;
+        w1 = s[i + 1] < m1 ? i + 1 : w1;
+        m1 = s[i + 1] < m1 ? s[i + 1] : m1;
+        w2 = s[i + 2] < m2 ? i + 2 : w2;
+        m2 = s[i + 2] < m2 ? s[i + 2] : m2;
+        w3 = s[i + 3] < m3 ? i + 3 : w3;
+        m3 = s[i + 3] < m3 ? s[i + 3] : m3;
+    }
+    for (; i < ways; i++) { /* above every index of the chains: < keeps the first */
+        w0 = s[i] < m0 ? i : w0;
+        m0 = s[i] < m0 ? s[i] : m0;
+    }
+    /* (stamp, way) in lexicographic order: the first of equals */
+    if (m1 < m0 || (m1 == m0 && w1 < w0)) {
+        m0 = m1;
+        w0 = w1;
+    }
+    if (m3 < m2 || (m3 == m2 && w3 < w2)) {
+        m2 = m3;
+        w2 = w3;
+    }
+    return m2 < m0 || (m2 == m0 && w2 < w0) ? w2 : w0;
+}
+
 void iotlb_fill(riommu *m, ioatc_tag t, uint64_t vbase, uint64_t pbase, uint64_t size,
-                uint64_t pte)
+                uint64_t pte, bool absent)
 {
     riommu_ioatc *c = &m->c;
     if (!c->iotlb)
@@ -287,52 +330,48 @@ void iotlb_fill(riommu *m, ioatc_tag t, uint64_t vbase, uint64_t pbase, uint64_t
     const bool gv = (t >> 36) & 1, pscv = (t >> 37) & 1, global = (t >> 38) & 1;
     const uint16_t gscid = (uint16_t)(t >> 20);
     const uint32_t pscid = (uint32_t)(t & 0xFFFFFu);
-    int sc = size_class_of(size);
+    int sc = size == 4096 ? TLB_SZ_4K : size_class_of(size);
     if (sc < 0)
         return;
-    uint32_t set = tlb_set(c, vbase, sc);
-    iotlb_entry *e = &c->iotlb[(size_t)set * c->iotlb_g.ways];
-    uint64_t *k = &c->iotlb_key[(size_t)set * c->iotlb_g.ways];
-    uint64_t want = tlb_key(vbase, sc);
-    bool evicted = false;
     const uint32_t ways = c->iotlb_g.ways;
-    /* one pass: the (last) entry with the same tag, and the way with the
-     * least age, where a free way's age is 0 and a valid one's its stamp
-     * (>= 1: every fill and LRU use stamps ++tick): the first free way if
-     * any, else for LRU the oldest (the first of equals, as policy_victim
-     * picks it), found without branches (a miss-heavy workload evicts on
-     * every fill) */
-    const uint64_t *stamp = &c->iotlb_stamp[(size_t)set * ways];
-    uint32_t w = ways, lru = 0;
-    uint64_t oldest = UINT64_MAX;
-    for (uint32_t i = 0; i < ways; i++) {
-        if (k[i] == want && e[i].gv == gv && e[i].gscid == gscid && e[i].pscv == pscv &&
-            e[i].pscid == pscid)
-            w = i;
-        uint64_t age = k[i] ? stamp[i] : 0;
-        bool older = age < oldest;
-        oldest = older ? age : oldest;
-        lru = older ? i : lru;
-    }
-    if (w == ways && !k[lru]) {
-        w = lru; /* the first free way */
-    } else if (w == ways) {
-        evicted = true;
-        w = c->iotlb_g.policy == RIOMMU_REPL_LRU
-                ? lru
-                : policy_victim(c, &c->iotlb_g, set, c->fifo_next_iotlb, stamp, sizeof(uint64_t));
-    }
-    if (evicted) {
-        m->st.iotlb.evictions++;
-        if (m->has_obs)
-            cache_event(m, RIOMMU_CACHE_IOTLB, RIOMMU_CEV_EVICT, e[w].vbase >> 12);
+    const uint32_t set = tlb_set(c, vbase, sc);
+    iotlb_entry *e = &c->iotlb[(size_t)set * ways];
+    uint64_t *k = &c->iotlb_key[(size_t)set * ways];
+    uint64_t *stamp = &c->iotlb_stamp[(size_t)set * ways];
+    const uint64_t want = tlb_key(vbase, sc);
+    uint32_t w = ways;
+    if (!absent) /* the (last) entry with the same tag is replaced in place */
+        for (uint32_t i = 0; i < ways; i++)
+            if (k[i] == want && e[i].gv == gv && e[i].gscid == gscid && e[i].pscv == pscv &&
+                e[i].pscid == pscid)
+                w = i;
+    if (w == ways) {
+        if (c->iotlb_g.policy == RIOMMU_REPL_LRU) {
+            w = lru_way(stamp, ways);
+        } else {
+            for (uint32_t i = 0; i < ways && w == ways; i++)
+                w = k[i] ? w : i; /* the first free way */
+            if (w == ways)
+                w = policy_victim(c, &c->iotlb_g, set, c->fifo_next_iotlb, stamp,
+                                  sizeof(uint64_t));
+        }
+        if (k[w]) {
+            m->st.iotlb.evictions++;
+            if (m->has_obs)
+                cache_event(m, RIOMMU_CACHE_IOTLB, RIOMMU_CEV_EVICT, e[w].vbase >> 12);
+        }
     }
     /* the replaced entry's class from its key (bits 3:1), not the entry:
      * the entry is only written from here on, so a miss-heavy workload
-     * does not wait for its cache line */
-    if (k[w])
-        c->class_count[(k[w] >> 1) & 7]--;
-    c->class_count[sc]++;
+     * does not wait for its cache line; and the counts only when the class
+     * changes (a decrement and an increment of one count, on every fill of
+     * a miss-heavy workload, made each fill wait for the last one's) */
+    const int old = k[w] ? (int)((k[w] >> 1) & 7) : -1;
+    if (old != sc) {
+        if (old >= 0)
+            c->class_count[old]--;
+        c->class_count[sc]++;
+    }
     e[w].valid = true;
     e[w].gv = gv;
     e[w].pscv = pscv;
@@ -344,7 +383,7 @@ void iotlb_fill(riommu *m, ioatc_tag t, uint64_t vbase, uint64_t pbase, uint64_t
     e[w].pbase = pbase;
     e[w].size = size;
     e[w].pte = pte;
-    c->iotlb_stamp[(size_t)set * c->iotlb_g.ways + w] = ++c->tick;
+    stamp[w] = ++c->tick;
     k[w] = want;
     c->size_classes_present |= 1u << sc;
     c->iotlb_gen++;
@@ -377,6 +416,7 @@ static void tlb_drop(riommu *m, iotlb_entry *e)
 {
     e->valid = false;
     m->c.iotlb_key[e - m->c.iotlb] = 0;
+    m->c.iotlb_stamp[e - m->c.iotlb] = 0; /* free: lru_way */
     m->c.class_count[e->size_class]--;
     m->st.iotlb.invalidations++;
     if (m->has_obs)

@@ -226,6 +226,8 @@ riommu *riommu_create(const riommu_config *cfg, const riommu_host_ops *host, cha
     }
     m->cfg = *cfg;
     m->host = *host;
+    m->keep_pages = host->mem_page && (host->flags & RIOMMU_HOST_STABLE_PAGES);
+    riommu_invalidate_pages(m, 0, 0);
     regs_init(m);
     if (!ioatc_init(m)) {
         free(m);
@@ -249,6 +251,23 @@ void riommu_destroy(riommu *m)
     ioatc_free(m);
     timing_free(m);
     free(m);
+}
+
+void riommu_invalidate_pages(riommu *m, uint64_t pa, uint64_t len)
+{
+    uint64_t last = len ? pa + (len - 1) : UINT64_MAX;
+    if (last < pa) /* wraps: to the top */
+        last = UINT64_MAX;
+    if (!len)
+        pa = 0;
+    for (unsigned s = 0; s < 2; s++)
+        for (unsigned l = 0; l < 5; l++) {
+            walk_page *w = &m->walk_pages[s][l];
+            if (w->pa != WALK_PAGE_NONE && w->pa + 4095 >= pa && w->pa <= last) {
+                w->pa = WALK_PAGE_NONE;
+                w->ptr = NULL;
+            }
+        }
 }
 
 void riommu_reset(riommu *m)

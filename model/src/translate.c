@@ -189,10 +189,12 @@ static inline void account(riommu *m, riommu_response *rsp, uint32_t cycles)
  * (scalars: the caller may hold them in a DDTC entry, which a fault
  * record's side effects must not be able to pull from under the walk).
  * translate_process and translate_miss share it, so both do the same.
+ * `absent`: the IOTLB lookup before it found nothing for the IOVA under
+ * this PSCID (iotlb_fill; a walk never fills the IOTLB).
  */
 static inline __attribute__((always_inline)) void
 s1_walk_fill(riommu *m, const riommu_request *req, riommu_response *rsp, uint64_t tc,
-             uint64_t iosatp, uint32_t pscid, bool sum)
+             uint64_t iosatp, uint32_t pscid, bool sum, bool absent)
 {
     count_event(m, req, HPM_EV_TLB_MISS, true, pscid);
     count_event(m, req, HPM_EV_S1_WALK, true, pscid);
@@ -221,7 +223,7 @@ s1_walk_fill(riommu *m, const riommu_request *req, riommu_response *rsp, uint64_
         return;
     }
     iotlb_fill(m, ioatc_tag_pack(false, 0, true, pscid, wr.global), wr.vbase, wr.pbase,
-               wr.size, wr.pte);
+               wr.size, wr.pte, absent);
     fill_from_pte(rsp, wr.pte, wr.pa, wr.size, wr.global);
 }
 
@@ -260,7 +262,7 @@ static __attribute__((noinline)) void translate_miss(riommu *m, const riommu_req
     tm_cache(m, RIOMMU_CACHE_IOTLB);
     m->st.iotlb.lookups++;
     m->st.iotlb.misses++;
-    s1_walk_fill(m, req, rsp, tc, fsc, pscid, false);
+    s1_walk_fill(m, req, rsp, tc, fsc, pscid, false, true);
     account(m, rsp, m->tm.on ? tm_xlate_end(m) : 0);
 }
 
@@ -481,7 +483,7 @@ void translate_process(riommu *m, const riommu_request *req, riommu_response *rs
             rsp->iotlb_hit = true;
             goto out;
         }
-        s1_walk_fill(m, req, rsp, dc.tc, iosatp, pscid, sum);
+        s1_walk_fill(m, req, rsp, dc.tc, iosatp, pscid, sum, e == NULL);
     }
 out:
     /* it completes at the cursor: tm_xlate_end frees its slot then */

@@ -100,6 +100,35 @@ static bool va_in_range(uint64_t va, unsigned va_bits, bool sxl, unsigned stage)
 
 #define MAX_AD_RETRIES 8
 
+/* The 8-byte PTE at `pte_pa`, in the table page of `level` of `stage`:
+ * what mem_load64 reads, through the page kept for that level when it is
+ * this page (riommu keep_pages), else from the host, keeping the page it
+ * gives a pointer to. Only pages that passed mem_pa_ok are kept (2^PAS is
+ * a multiple of the page size: the whole page passes). */
+static inline __attribute__((always_inline)) riommu_mem_status
+pte_load(riommu *m, uint64_t pte_pa, bool be, unsigned stage,
+                                         unsigned level, riommu_access_kind kind,
+                                         uint64_t *pte)
+{
+    if (!m->keep_pages)
+        return mem_load64(m, pte_pa, be, kind, pte);
+    walk_page *w = &m->walk_pages[stage - 1][level];
+    const uint64_t page = pte_pa & ~0xFFFull;
+    if (w->pa != page) {
+        const uint8_t *b = mem_pa_ok(m, pte_pa, 8)
+                               ? (const uint8_t *)m->host.mem_page(m->host.ctx, page, kind)
+                               : NULL;
+        if (!b)
+            return mem_load64_read(m, pte_pa, be, kind, pte);
+        w->pa = page;
+        w->ptr = b;
+    }
+    const uint8_t *b = w->ptr + (pte_pa & 0xFFF);
+    m->st.mem_accesses[kind]++;
+    *pte = be ? mem_ld_be64(b) : mem_ld_le64(b);
+    return RIOMMU_MEM_OK;
+}
+
 /* The walk of walk_translate; the caller holds a walker slot, memory
  * accesses and walk-cache lookups are charged at the timing cursor.
  * `stage` and `sv32` are p->stage and p->sxl, passed apart so that
@@ -119,6 +148,14 @@ static inline __attribute__((always_inline)) void walk(riommu *m, const walk_par
         m->st.s1_walks++;
     else
         m->st.s2_walks++;
+
+    /* the bits that make a PTE anything but a plain non-leaf one: V (must
+     * be 1), R, W, X (a leaf or reserved), D, A, U, N, PBMT (reserved on a
+     * non-leaf) and the reserved bits, 60:59 too without Svrsw60t59b */
+    const uint64_t plain_nonleaf =
+        RIOMMU_PTE_V | RIOMMU_PTE_R | RIOMMU_PTE_W | RIOMMU_PTE_X | RIOMMU_PTE_D |
+        RIOMMU_PTE_A | RIOMMU_PTE_U | RIOMMU_PTE_N | RIOMMU_PTE_PBMT | RIOMMU_PTE_RESERVED |
+        (cap_has(m, RIOMMU_CAP_SVRSW60T59B) ? 0 : RIOMMU_PTE_RSW60T59);
 
     for (unsigned attempt = 0;; attempt++) {
         uint64_t a = p->root_ppn << 12;
@@ -152,7 +189,7 @@ static inline __attribute__((always_inline)) void walk(riommu *m, const walk_par
                 s = mem_load32(m, pte_pa, p->be, kind, &v32);
                 pte = v32;
             } else {
-                s = mem_load64(m, pte_pa, p->be, kind, &pte);
+                s = pte_load(m, pte_pa, p->be, stage, (unsigned)i, kind, &pte);
             }
             tm_mem(m);
             r->mem_reads++;
@@ -171,6 +208,17 @@ static inline __attribute__((always_inline)) void walk(riommu *m, const walk_par
             if (s != RIOMMU_MEM_OK) {
                 r->cause = af;
                 return;
+            }
+            if (!sv32 && i > 0 && (pte & plain_nonleaf) == RIOMMU_PTE_V) {
+                /* a valid non-leaf PTE above level 0 with none of the bits
+                 * the checks below look at: one test for what they would
+                 * conclude (descend) */
+                global |= (pte & RIOMMU_PTE_G) != 0;
+                if (p->use_walkc && m->c.walkc)
+                    walkc_fill(m, p->gv, p->gscid, p->pscid, va, (unsigned)i, pte, global);
+                a = RIOMMU_FIELD_GET(pte, RIOMMU_PTE_PPN) << 12;
+                i--;
+                continue;
             }
             bool v = pte & RIOMMU_PTE_V, rd = pte & RIOMMU_PTE_R;
             bool wr = pte & RIOMMU_PTE_W, ex = pte & RIOMMU_PTE_X;
@@ -309,13 +357,15 @@ void walk_translate(riommu *m, const walk_params *p, uint64_t va, walk_result *r
         r->cause = walk_page_fault_cause(p->stage, p->access);
         return; /* decided before any walk: no walker slot */
     }
-    unsigned slot = tm_walk_begin(m);
+    const bool timed = m->tm.on; /* functional mode: no calls into timing.c */
+    unsigned slot = timed ? tm_walk_begin(m) : 0;
     uint64_t t0 = m->tm.t;
     if (p->stage == 1 && !p->sxl)
         walk(m, p, va, levels, r, 1, false);
     else
         walk(m, p, va, levels, r, p->stage, p->sxl);
-    tm_walk_end(m, slot);
-    if (m->tm.on)
+    if (timed) {
+        tm_walk_end(m, slot);
         r->cycles = (uint32_t)(m->tm.t - t0);
+    }
 }

@@ -124,7 +124,21 @@ typedef enum riommu_mem_status {
  *   it saves a copy and the host's lookup of each. Optional: when NULL
  *   every read goes through mem_read. Example: memhost_ops (memhost.h)
  *   returns its page's data + (pa & 0xFFF), NULL for a page never written.
+ * flags: RIOMMU_HOST_* bits, 0 for none.
+ *   RIOMMU_HOST_STABLE_PAGES (with mem_page): the pointer mem_page
+ *   returns, and its promise, last until the host calls
+ *   riommu_invalidate_pages for a range that covers the page or destroys
+ *   the model, not only until the next host call. It must point at the
+ *   memory itself, so that the host's writes show through it. The model
+ *   may then keep the pointer and read through it later without asking
+ *   again (the page-table walker keeps the last table page of each level:
+ *   consecutive walks read the same table pages). Like TLM-2.0's direct
+ *   memory interface: a host that starts to fault, poison or observe
+ *   reads of a page, or moves or frees it, first calls
+ *   riommu_invalidate_pages. Example: memhost_ops (pages never move or go
+ *   away before memhost_destroy).
  */
+#define RIOMMU_HOST_STABLE_PAGES 0x1u
 typedef struct riommu_host_ops {
     void *ctx;
     riommu_mem_status (*mem_read)(void *ctx, uint64_t pa, void *buf, size_t len,
@@ -137,6 +151,7 @@ typedef struct riommu_host_ops {
     void (*wire)(void *ctx, unsigned vector, bool level);
     riommu_mem_status (*msi)(void *ctx, uint64_t addr, uint32_t data);
     const void *(*mem_page)(void *ctx, uint64_t pa, riommu_access_kind kind);
+    uint32_t flags;
 } riommu_host_ops;
 
 /* ------------------------------------------------------------------------- */
@@ -311,6 +326,15 @@ riommu *riommu_create(const riommu_config *cfg, const riommu_host_ops *host,
 
 /* Destroy a model (NULL is allowed). */
 void riommu_destroy(riommu *m);
+
+/*
+ * The host's mem_page answer for [pa, pa + len) may change (len 0: all of
+ * memory): the model forgets every page pointer it kept in that range
+ * (riommu_host_ops flag RIOMMU_HOST_STABLE_PAGES) and asks mem_page again
+ * on its next access there. Any time outside a host operation; cheap; a
+ * no-op without that flag.
+ */
+void riommu_invalidate_pages(riommu *m, uint64_t pa, uint64_t len);
 
 /*
  * Reset: registers to their reset values (regs "Reset behavior"), caches
