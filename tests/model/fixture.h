@@ -134,6 +134,10 @@ class ModelTest : public ::testing::Test {
     // are not logged; `page_reads` counts the pointers given.
     bool host_pages = false;
     uint64_t page_reads = 0;
+    // With host_pages: also promise the pointers last until
+    // riommu_invalidate_pages (RIOMMU_HOST_STABLE_PAGES). A test that then
+    // changes fault, poison or log_reads calls riommu_invalidate_pages.
+    bool stable_pages = false;
 
     void SetUp() override { riommu_config_default(&cfg); }
     void TearDown() override { riommu_destroy(m); }
@@ -165,6 +169,8 @@ class ModelTest : public ::testing::Test {
             t->mem.writes.push_back({pa, std::vector<uint8_t>(b, b + len), k});
             return RIOMMU_MEM_OK;
         };
+        if (host_pages && stable_pages)
+            ops.flags = RIOMMU_HOST_STABLE_PAGES;
         if (host_pages)
             ops.mem_page = [](void *c, uint64_t pa, riommu_access_kind) -> const void * {
                 auto *t = static_cast<ModelTest *>(c);

@@ -638,6 +638,71 @@ TEST_F(ModelTest, Ioatc_Policy_LruEvictsLeastRecentlyUsed) {
     EXPECT_TRUE(riommu_iotlb_contains(m, false, 0, true, 1, 0x3000));
 }
 
+// riommu.h RIOMMU_REPL_LRU ("true LRU within a set") in a set wider than
+// the victim search's four chains and not a multiple of four (one set of
+// 11 ways): random reads over 16 pages, with single-page invalidations
+// between them, keep exactly the pages a reference LRU list keeps -- a
+// page's read makes it most recent (hit or fill), a fill takes the first
+// free way if the set has one (an invalidated entry's way included), else
+// replaces the least recently used -- checked after every step. Also
+// exercises the IOTLB-miss fill that skips the same-tag search (its lookup
+// just missed) and the key scan four keys a step.
+TEST_F(ModelTest, Ioatc_Policy_LruMatchesReferenceInWideSet) {
+    constexpr unsigned WAYS = 11, PAGES = 16;
+    cfg.iotlb.entries = WAYS;
+    cfg.iotlb.assoc = 0;
+    cfg.iotlb.policy = RIOMMU_REPL_LRU;
+    cfg.walkc.enable = false;
+    BRINGUP();
+    uint64_t root = new_root();
+    for (uint64_t p = 0; p < PAGES; p++)
+        map(root, SV39, 0x1000 * (p + 1), 0x90000000 + 0x1000 * p, RWUAD);
+    attach_s1(1, root, SV39, 1);
+    std::vector<uint64_t> lru; // pages, least recently used first
+    uint32_t rng = 99;
+    auto next = [&rng]() {
+        rng ^= rng << 13;
+        rng ^= rng >> 17;
+        rng ^= rng << 5;
+        return rng;
+    };
+    unsigned hits = 0, evictions = 0, freed_refills = 0;
+    for (unsigned step = 0; step < 600; step++) {
+        uint64_t p = next() % PAGES, va = 0x1000 * (p + 1);
+        if (step % 7 == 6) { // drop one page, present or not
+            run(iotinval_vma(false, 0, true, 1, true, va));
+            auto it = std::find(lru.begin(), lru.end(), p);
+            if (it != lru.end())
+                lru.erase(it);
+        } else {
+            auto it = std::find(lru.begin(), lru.end(), p);
+            bool hit = it != lru.end();
+            if (hit)
+                lru.erase(it);
+            else if (lru.size() == WAYS) {
+                lru.erase(lru.begin());
+                evictions++;
+            } else if (step > WAYS * 2) {
+                freed_refills++;
+            }
+            lru.push_back(p);
+            riommu_response r = expect_ok(1, va, RIOMMU_READ, 0x90000000 + 0x1000 * p);
+            EXPECT_EQ(r.iotlb_hit, hit) << "step " << step << " page " << p;
+            hits += hit;
+        }
+        for (uint64_t q = 0; q < PAGES; q++)
+            ASSERT_EQ(riommu_iotlb_contains(m, false, 0, true, 1, 0x1000 * (q + 1)),
+                      std::find(lru.begin(), lru.end(), q) != lru.end())
+                << "step " << step << " page " << q;
+    }
+    EXPECT_EQ(riommu_cache_occupancy(m, RIOMMU_CACHE_IOTLB), lru.size());
+    EXPECT_EQ(stats().iotlb.evictions, evictions);
+    // the stream has all three cases in numbers
+    EXPECT_GT(hits, 100u);
+    EXPECT_GT(evictions, 50u);
+    EXPECT_GT(freed_refills, 10u);
+}
+
 // riommu.h RIOMMU_REPL_FIFO ("round robin within a set"): A B, touch A, C ->
 // A (the oldest fill) is the victim regardless of use.
 TEST_F(ModelTest, Ioatc_Policy_FifoEvictsOldestFill) {

@@ -879,7 +879,9 @@ TEST_F(ModelTest, Api_Dma_DataAccessFaultNotRecorded) {
 // structures"; regs "capabilities" PAS; hw guidelines "Faults from PMA and
 // PMP"; q "Fault/Event-Queue" cause 274: a host that hands out page
 // pointers sees the same walks as one that copies every read. The same
-// script runs with and without mem_page: little- and big-endian (SBE)
+// script runs without mem_page, with it, and with it and
+// RIOMMU_HOST_STABLE_PAGES (the walker keeps table pages): little- and
+// big-endian (SBE)
 // Sv39/48/57 tables, a hardware A/D update, a table page never written
 // (zeros: page fault), a table in a faulting and in a poisoned range (the
 // host declines: mem_read reports it), a table above 2^PAS (present in
@@ -893,7 +895,7 @@ TEST_F(ModelTest, Host_MemPageMatchesMemRead) {
         riommu_stats st;
         std::map<uint64_t, std::array<uint8_t, 4096>> pages;
     };
-    auto script = [this](bool pages) {
+    auto script = [this](bool pages, bool stable) {
         riommu_destroy(m);
         m = nullptr;
         mem = Memory{};
@@ -904,6 +906,7 @@ TEST_F(ModelTest, Host_MemPageMatchesMemRead) {
                            RIOMMU_FIELD_PREP(RIOMMU_CAP_PAS, 40);
         cfg.walkc.enable = false;
         host_pages = pages;
+        stable_pages = stable;
         Outcome o{};
         Create();
         if (!m)
@@ -956,28 +959,111 @@ TEST_F(ModelTest, Host_MemPageMatchesMemRead) {
             EXPECT_EQ(page_reads, 0u);
         return o;
     };
-    Outcome a = script(false), b = script(true);
-    ASSERT_EQ(a.rsp.size(), b.rsp.size());
-    for (size_t i = 0; i < a.rsp.size(); i++)
-        EXPECT_EQ(a.rsp[i], b.rsp[i]) << "request " << i;
-    ASSERT_EQ(a.faults.size(), b.faults.size());
-    for (size_t i = 0; i < a.faults.size(); i++) {
-        EXPECT_EQ(a.faults[i].cause, b.faults[i].cause) << "record " << i;
-        EXPECT_EQ(a.faults[i].did, b.faults[i].did) << "record " << i;
-        EXPECT_EQ(a.faults[i].iotval, b.faults[i].iotval) << "record " << i;
+    auto compare = [](const Outcome &a, const Outcome &b) {
+        ASSERT_EQ(a.rsp.size(), b.rsp.size());
+        for (size_t i = 0; i < a.rsp.size(); i++)
+            EXPECT_EQ(a.rsp[i], b.rsp[i]) << "request " << i;
+        ASSERT_EQ(a.faults.size(), b.faults.size());
+        for (size_t i = 0; i < a.faults.size(); i++) {
+            EXPECT_EQ(a.faults[i].cause, b.faults[i].cause) << "record " << i;
+            EXPECT_EQ(a.faults[i].did, b.faults[i].did) << "record " << i;
+            EXPECT_EQ(a.faults[i].iotval, b.faults[i].iotval) << "record " << i;
+        }
+        std::set<unsigned> causes;
+        for (auto &f : a.faults)
+            causes.insert(f.cause);
+        EXPECT_EQ(causes, (std::set<unsigned>{RIOMMU_CAUSE_READ_PAGE_FAULT,
+                                              RIOMMU_CAUSE_WRITE_PAGE_FAULT,
+                                              RIOMMU_CAUSE_READ_ACCESS_FAULT,
+                                              RIOMMU_CAUSE_PT_CORRUPTION}));
+        EXPECT_EQ(0, memcmp(&a.st, &b.st, sizeof a.st));
+        EXPECT_TRUE(a.pages == b.pages);
+        EXPECT_GT(a.st.ad_updates, 0u);
+        size_t ok = 0;
+        for (auto &r : a.rsp)
+            ok += r[0] == RIOMMU_RSP_OK;
+        EXPECT_EQ(ok, 2 * (3 * 12 + 2)); // every LE page both ways, the BE page both ways
+    };
+    Outcome a = script(false, false);
+    uint64_t asked_each_time = 0;
+    for (bool stable : {false, true}) {
+        SCOPED_TRACE(stable ? "stable pages" : "page pointers");
+        Outcome b = script(true, stable);
+        if (!stable)
+            asked_each_time = page_reads;
+        else // kept table pages are not asked for again
+            EXPECT_LT(page_reads, asked_each_time);
+        compare(a, b);
     }
-    std::set<unsigned> causes;
-    for (auto &f : a.faults)
-        causes.insert(f.cause);
-    EXPECT_EQ(causes, (std::set<unsigned>{RIOMMU_CAUSE_READ_PAGE_FAULT,
-                                          RIOMMU_CAUSE_WRITE_PAGE_FAULT,
-                                          RIOMMU_CAUSE_READ_ACCESS_FAULT,
-                                          RIOMMU_CAUSE_PT_CORRUPTION}));
-    EXPECT_EQ(0, memcmp(&a.st, &b.st, sizeof a.st));
-    EXPECT_TRUE(a.pages == b.pages);
-    EXPECT_GT(a.st.ad_updates, 0u);
-    size_t ok = 0;
-    for (auto &r : a.rsp)
-        ok += r[0] == RIOMMU_RSP_OK;
-    EXPECT_EQ(ok, 2 * (3 * 12 + 2)); // every LE page both ways, the BE page both ways
+}
+
+// riommu.h riommu_host_ops flag RIOMMU_HOST_STABLE_PAGES and
+// riommu_invalidate_pages (like TLM-2.0's direct memory interface; ds
+// "Process to translate an IOVA" step 17; q "Fault/Event-Queue" cause 274):
+// the walker keeps the table page of each level and reads through it on
+// later walks without asking the host; the host's writes show through the
+// kept pointer; after riommu_invalidate_pages for a range, a walk asks the
+// host again there, and only there -- so a page the host has started to
+// poison faults as it would without kept pages. Without the flag, every
+// walk asks for every level.
+TEST_F(ModelTest, Host_StablePagesKeptUntilInvalidated) {
+    for (bool stable : {false, true}) {
+        SCOPED_TRACE(stable ? "stable pages" : "page pointers");
+        riommu_destroy(m);
+        m = nullptr;
+        mem = Memory{};
+        next_page = 0x80000000ull;
+        page_reads = 0;
+        riommu_config_default(&cfg);
+        cfg.iotlb.enable = false; // every translation walks
+        cfg.walkc.enable = false;
+        host_pages = true;
+        stable_pages = stable;
+        Create();
+        ASSERT_NE(m, nullptr);
+        setup_ddt();
+        enable_cq();
+        enable_fq();
+        uint64_t root = new_root();
+        uint64_t leaf_pte[4];
+        for (uint64_t p = 0; p < 4; p++)
+            leaf_pte[p] = map(root, 8, 0x40000000 + p * 4096, PA0 + p * 4096, RWUAD);
+        const uint64_t leaf = leaf_pte[0] & ~0xFFFull;
+        attach_s1(0x10, root, 8, 1);
+        expect_ok(0x10, 0x40000000, RIOMMU_READ, PA0); // DDT walk + 3 table pages
+        uint64_t before = page_reads;
+        expect_ok(0x10, 0x40001000, RIOMMU_READ, PA0 + 0x1000);
+        EXPECT_EQ(page_reads - before, stable ? 0u : 3u);
+        // the host's own write to a kept page shows through it
+        mem.w64(leaf_pte[1], pte_leaf(PA0 + 0x7000, RWUAD));
+        expect_ok(0x10, 0x40001000, RIOMMU_READ, PA0 + 0x7000);
+        // the leaf table becomes poisoned: the host says so, for that page
+        mem.poison.push_back({leaf, leaf + 4096});
+        before = page_reads;
+        riommu_invalidate_pages(m, leaf, 4096);
+        riommu_response r = xlate(0x10, 0x40002000, RIOMMU_READ);
+        EXPECT_EQ(r.status, RIOMMU_RSP_FAULT);
+        EXPECT_EQ(r.cause, RIOMMU_CAUSE_PT_CORRUPTION);
+        EXPECT_EQ(page_reads - before, stable ? 0u : 2u); // root and middle kept
+        // cured, and a range that covers no kept page changes nothing
+        mem.poison.clear();
+        riommu_invalidate_pages(m, leaf, 8);
+        riommu_invalidate_pages(m, PA0, 1ull << 20);
+        before = page_reads;
+        expect_ok(0x10, 0x40003000, RIOMMU_READ, PA0 + 0x3000);
+        EXPECT_EQ(page_reads - before, stable ? 1u : 3u); // the leaf page again
+        before = page_reads;
+        expect_ok(0x10, 0x40000000, RIOMMU_READ, PA0);
+        EXPECT_EQ(page_reads - before, stable ? 0u : 3u);
+        // all of memory (len 0): every level is asked for again
+        riommu_invalidate_pages(m, 0, 0);
+        before = page_reads;
+        expect_ok(0x10, 0x40000000, RIOMMU_READ, PA0);
+        EXPECT_EQ(page_reads - before, 3u);
+        // the walks read the same PTEs either way
+        EXPECT_EQ(stats().mem_accesses[RIOMMU_ACC_PTE_S1], 7u * 3u);
+        std::vector<FaultRec> f = drain_faults();
+        ASSERT_EQ(f.size(), 1u);
+        EXPECT_EQ(f[0].cause, RIOMMU_CAUSE_PT_CORRUPTION);
+    }
 }
