@@ -156,6 +156,18 @@ static inline __attribute__((always_inline)) void walk(riommu *m, const walk_par
         RIOMMU_PTE_V | RIOMMU_PTE_R | RIOMMU_PTE_W | RIOMMU_PTE_X | RIOMMU_PTE_D |
         RIOMMU_PTE_A | RIOMMU_PTE_U | RIOMMU_PTE_N | RIOMMU_PTE_PBMT | RIOMMU_PTE_RESERVED |
         (cap_has(m, RIOMMU_CAP_SVRSW60T59B) ? 0 : RIOMMU_PTE_RSW60T59);
+    /* and of a plain leaf for this access, a user page read or written
+     * without privilege (second-stage PTEs always: they are checked as
+     * user accesses): V, U, A and R, for a write W and D too, must be set;
+     * N, PBMT and the reserved bits clear; X and G may be anything, and
+     * so may W and D for a read. Other accesses take the checks. */
+    uint64_t plain_leaf = RIOMMU_PTE_V | RIOMMU_PTE_U | RIOMMU_PTE_A | RIOMMU_PTE_R;
+    if (write)
+        plain_leaf |= RIOMMU_PTE_W | RIOMMU_PTE_D;
+    uint64_t plain_leaf_mask = plain_leaf | RIOMMU_PTE_N | RIOMMU_PTE_PBMT |
+                               (plain_nonleaf & (RIOMMU_PTE_RESERVED | RIOMMU_PTE_RSW60T59));
+    if ((stage == 1 && p->priv) || p->access == RIOMMU_EXEC)
+        plain_leaf_mask = 0; /* matches no PTE: plain_leaf is not 0 */
 
     for (unsigned attempt = 0;; attempt++) {
         uint64_t a = p->root_ppn << 12;
@@ -219,6 +231,22 @@ static inline __attribute__((always_inline)) void walk(riommu *m, const walk_par
                 a = RIOMMU_FIELD_GET(pte, RIOMMU_PTE_PPN) << 12;
                 i--;
                 continue;
+            }
+            if (!sv32 && i == 0 && (pte & plain_leaf_mask) == plain_leaf) {
+                /* a 4 KiB leaf that grants the access, with A (and D for a
+                 * write) set and nothing reserved: one test for what the
+                 * leaf checks below would conclude (no fault, no update) */
+                global |= (pte & RIOMMU_PTE_G) != 0;
+                r->size = 4096;
+                r->vbase = va & ~0xFFFull;
+                r->pbase = RIOMMU_FIELD_GET(pte, RIOMMU_PTE_PPN) << 12;
+                r->pa = r->pbase | (va & 0xFFF);
+                r->pte = pte;
+                r->level = 0;
+                r->global = global;
+                if (!mem_pa_ok(m, r->pa, 1))
+                    r->cause = af;
+                return;
             }
             bool v = pte & RIOMMU_PTE_V, rd = pte & RIOMMU_PTE_R;
             bool wr = pte & RIOMMU_PTE_W, ex = pte & RIOMMU_PTE_X;
