@@ -46,12 +46,12 @@ bool cmdq_runnable(const riommu *m)
 void cmdq_schedule(riommu *m)
 {
     if (!cmdq_runnable(m)) {
-        m->cq_sched = false;
+        cq_sched_set(m, false);
         m->cq_fetched = false; /* a fetched command is dropped (queue off) */
         return;
     }
-    if (!m->cq_sched) {
-        m->cq_sched = true;
+    if (!cq_sched(m)) {
+        cq_sched_set(m, true);
         m->cq_fetched = false;
         m->cq_start = m->now;
         m->cq_next = m->now + (m->tm.on ? tm_mem_cost(m, 16) : m->cfg.timing.cmd_lat);
@@ -211,7 +211,7 @@ static void exec_iodir(riommu *m, const uint64_t cmd[2])
 static void set_cq_error(riommu *m, uint64_t bit)
 {
     reg_set(m, RIOMMU_REG_CQCSR, reg_get(m, RIOMMU_REG_CQCSR) | bit);
-    m->cq_sched = false;
+    cq_sched_set(m, false);
     intr_update(m);
 }
 
@@ -338,7 +338,7 @@ static void cmd_cost(riommu *m, const uint64_t cmd[2])
 
 void cmdq_run_due(riommu *m)
 {
-    m->cq_sched = false;
+    cq_sched_set(m, false);
     if (!m->tm.on) {
         cmdq_execute_one(m);
         cmdq_schedule(m);
@@ -352,7 +352,7 @@ void cmdq_run_due(riommu *m)
         }
         cmd_cost(m, m->cq_cmd);
         m->cq_fetched = true;
-        m->cq_sched = true;
+        cq_sched_set(m, true);
         m->cq_next = m->tm.t;
         return;
     }

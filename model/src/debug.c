@@ -47,13 +47,12 @@ void debug_start(riommu *m)
         debug_complete(m);
         return;
     }
-    m->dbg_busy.active = true;
-    m->dbg_busy.done_at = m->now + rsp.cycles;
+    busy_start(m, &m->dbg_busy, m->now + rsp.cycles);
 }
 
 void debug_complete(riommu *m)
 {
-    m->dbg_busy.active = false;
+    busy_end(m, &m->dbg_busy);
     reg_set(m, RIOMMU_REG_TR_REQ_CTL,
             reg_get(m, RIOMMU_REG_TR_REQ_CTL) & ~RIOMMU_TR_REQ_CTL_GO_BUSY);
 }

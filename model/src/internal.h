@@ -175,9 +175,22 @@ typedef struct riommu_ioatc {
 /* ---- queues --------------------------------------------------------------- */
 
 typedef struct queue_pending {
-    bool active;       /* a BUSY period is running */
+    uint8_t bit;       /* its PENDING_* bit: set in riommu.pending while the
+                          BUSY period runs (busy_active) */
     uint64_t done_at;  /* cycle at which BUSY clears */
 } queue_pending;
+
+/* riommu.pending: the internal events that are pending, one bit each, so
+ * that "is anything pending?" -- asked after every translation -- is one
+ * load (model_any_pending). */
+enum {
+    PENDING_DDTP = 1u << 0, /* ddtp BUSY window (ddtp_busy) */
+    PENDING_CQ = 1u << 1,   /* cqcsr, fqcsr, pqcsr BUSY windows */
+    PENDING_FQ = 1u << 2,
+    PENDING_PQ = 1u << 3,
+    PENDING_DBG = 1u << 4,  /* a debug translation in flight (dbg_busy) */
+    PENDING_CQ_STEP = 1u << 5 /* cq_next is valid (cq_sched) */
+};
 
 /* ---- timing (timing.c, docs/timing.md) ----------------------------------- */
 
@@ -247,7 +260,7 @@ struct riommu {
     queue_pending ddtp_busy, cq_busy, fq_busy, pq_busy, dbg_busy;
     uint64_t cq_next;   /* cycle of the next command-queue step (timing on:
                            fetch done, then execution done) */
-    bool cq_sched;      /* cq_next is valid */
+    uint8_t pending;    /* PENDING_* */
     bool cq_fetched;    /* timing on: cq_cmd is fetched, executes at cq_next */
     uint64_t cq_cmd[2]; /* the fetched command */
     uint64_t cq_start;  /* cycle its fetch began */
@@ -804,26 +817,45 @@ void tm_fault(riommu *m, bool record);
 /* Run internal work that is due at m->now (BUSY completions, commands). */
 void model_run_due(riommu *m);
 /* Cycle of the next pending internal event, or UINT64_MAX. */
-static inline uint64_t pending_at(const queue_pending *p, uint64_t t)
+/* BUSY windows and the command queue's next step (riommu.pending). */
+static inline bool busy_active(const riommu *m, const queue_pending *p)
 {
-    return p->active && p->done_at < t ? p->done_at : t;
+    return (m->pending & p->bit) != 0;
+}
+static inline void busy_start(riommu *m, queue_pending *p, uint64_t done_at)
+{
+    p->done_at = done_at;
+    m->pending |= p->bit;
+}
+static inline void busy_end(riommu *m, queue_pending *p)
+{
+    m->pending &= (uint8_t)~p->bit;
+}
+static inline bool cq_sched(const riommu *m) { return (m->pending & PENDING_CQ_STEP) != 0; }
+static inline void cq_sched_set(riommu *m, bool on)
+{
+    m->pending = on ? (uint8_t)(m->pending | PENDING_CQ_STEP)
+                    : (uint8_t)(m->pending & ~PENDING_CQ_STEP);
+}
+static inline uint64_t pending_at(const riommu *m, const queue_pending *p, uint64_t t)
+{
+    return busy_active(m, p) && p->done_at < t ? p->done_at : t;
 }
 /* Inline: asked after every translation. */
 static inline uint64_t model_next_event(const riommu *m)
 {
-    uint64_t t = m->cq_sched ? m->cq_next : UINT64_MAX;
-    t = pending_at(&m->ddtp_busy, t);
-    t = pending_at(&m->cq_busy, t);
-    t = pending_at(&m->fq_busy, t);
-    t = pending_at(&m->pq_busy, t);
-    return pending_at(&m->dbg_busy, t);
+    uint64_t t = cq_sched(m) ? m->cq_next : UINT64_MAX;
+    t = pending_at(m, &m->ddtp_busy, t);
+    t = pending_at(m, &m->cq_busy, t);
+    t = pending_at(m, &m->fq_busy, t);
+    t = pending_at(m, &m->pq_busy, t);
+    return pending_at(m, &m->dbg_busy, t);
 }
 /* Is any internal event pending at all? (The usual answer is no, and it
- * is cheaper to give than the time of the next one.) */
+ * is cheaper to give than the time of the next one: one load.) */
 static inline bool model_any_pending(const riommu *m)
 {
-    return (m->ddtp_busy.active | m->cq_busy.active | m->fq_busy.active | m->pq_busy.active |
-            m->dbg_busy.active | m->cq_sched) != 0;
+    return m->pending != 0;
 }
 /* Would riommu_step(m, 0) do anything? (Nothing due now.) */
 static inline bool model_due_now(const riommu *m)

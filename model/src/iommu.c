@@ -226,6 +226,11 @@ riommu *riommu_create(const riommu_config *cfg, const riommu_host_ops *host, cha
     }
     m->cfg = *cfg;
     m->host = *host;
+    m->ddtp_busy.bit = PENDING_DDTP;
+    m->cq_busy.bit = PENDING_CQ;
+    m->fq_busy.bit = PENDING_FQ;
+    m->pq_busy.bit = PENDING_PQ;
+    m->dbg_busy.bit = PENDING_DBG;
     m->keep_pages = host->mem_page && (host->flags & RIOMMU_HOST_STABLE_PAGES);
     riommu_invalidate_pages(m, 0, 0);
     regs_init(m);
@@ -274,12 +279,7 @@ void riommu_reset(riommu *m)
 {
     regs_reset(m);
     ioatc_flush_all(m);
-    memset(&m->ddtp_busy, 0, sizeof m->ddtp_busy);
-    memset(&m->cq_busy, 0, sizeof m->cq_busy);
-    memset(&m->fq_busy, 0, sizeof m->fq_busy);
-    memset(&m->pq_busy, 0, sizeof m->pq_busy);
-    memset(&m->dbg_busy, 0, sizeof m->dbg_busy);
-    m->cq_sched = false;
+    m->pending = 0; /* no BUSY window, no command step */
     m->cq_fetched = false;
     timing_reset(m);
     m->intr_depth = 0;
@@ -293,19 +293,19 @@ const riommu_config *riommu_get_config(const riommu *m) { return &m->cfg; }
 
 void model_run_due(riommu *m)
 {
-    if (m->ddtp_busy.active && m->ddtp_busy.done_at <= m->now) {
-        m->ddtp_busy.active = false;
+    if (busy_active(m, &m->ddtp_busy) && m->ddtp_busy.done_at <= m->now) {
+        busy_end(m, &m->ddtp_busy);
         reg_set(m, RIOMMU_REG_DDTP, reg_get(m, RIOMMU_REG_DDTP) & ~RIOMMU_DDTP_BUSY);
     }
-    if (m->cq_busy.active && m->cq_busy.done_at <= m->now)
+    if (busy_active(m, &m->cq_busy) && m->cq_busy.done_at <= m->now)
         qcsr_settle_on(m, RIOMMU_REG_CQCSR);
-    if (m->fq_busy.active && m->fq_busy.done_at <= m->now)
+    if (busy_active(m, &m->fq_busy) && m->fq_busy.done_at <= m->now)
         qcsr_settle_on(m, RIOMMU_REG_FQCSR);
-    if (m->pq_busy.active && m->pq_busy.done_at <= m->now)
+    if (busy_active(m, &m->pq_busy) && m->pq_busy.done_at <= m->now)
         qcsr_settle_on(m, RIOMMU_REG_PQCSR);
-    if (m->dbg_busy.active && m->dbg_busy.done_at <= m->now)
+    if (busy_active(m, &m->dbg_busy) && m->dbg_busy.done_at <= m->now)
         debug_complete(m);
-    if (m->cq_sched && m->cq_next <= m->now)
+    if (cq_sched(m) && m->cq_next <= m->now)
         cmdq_run_due(m);
 }
 

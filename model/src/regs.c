@@ -150,8 +150,7 @@ static void ddtp_after(riommu *m, const reg_spec *s, uint64_t old, uint64_t now,
     if (m->cfg.timing.ddtp_busy == 0)
         return;
     reg_set(m, RIOMMU_REG_DDTP, now | RIOMMU_DDTP_BUSY);
-    m->ddtp_busy.active = true;
-    m->ddtp_busy.done_at = m->now + m->cfg.timing.ddtp_busy;
+    busy_start(m, &m->ddtp_busy, m->now + m->cfg.timing.ddtp_busy);
 }
 
 /* ---- queue base / index registers ----------------------------------------- */
@@ -276,7 +275,7 @@ void qcsr_settle_on(riommu *m, uint32_t off)
     else
         v &= ~(uint64_t)RIOMMU_CQCSR_CQON;
     reg_set(m, off, v);
-    csr_busy(m, off)->active = false;
+    busy_end(m, csr_busy(m, off));
     if (off == RIOMMU_REG_CQCSR)
         cmdq_schedule(m);
 }
@@ -307,9 +306,7 @@ static void qcsr_after(riommu *m, const reg_spec *s, uint64_t old, uint64_t now,
             qcsr_settle_on(m, s->off);
         } else {
             reg_set(m, s->off, v | RIOMMU_CQCSR_BUSY);
-            queue_pending *p = csr_busy(m, s->off);
-            p->active = true;
-            p->done_at = m->now + m->cfg.timing.qcsr_busy;
+            busy_start(m, csr_busy(m, s->off), m->now + m->cfg.timing.qcsr_busy);
         }
     }
     if (s->off == RIOMMU_REG_CQCSR)
