@@ -49,6 +49,18 @@ static bool filter_match(uint64_t evt, unsigned ev, const hpm_ids *ids)
     return true;
 }
 
+/* hpm_cy_due from the count in the register as of hpm_cy_at. */
+static void hpm_cycles_rearm(riommu *m)
+{
+    int16_t s = m->hpm_cy_slot;
+    if (s < 0) {
+        m->hpm_cy_due = UINT64_MAX;
+        return;
+    }
+    uint64_t room = RIOMMU_IOHPMCYCLES_OF - (m->regs[s].val & ~RIOMMU_IOHPMCYCLES_OF);
+    m->hpm_cy_due = room > UINT64_MAX - m->hpm_cy_at ? UINT64_MAX : m->hpm_cy_at + room;
+}
+
 void hpm_refresh(riommu *m)
 {
     uint32_t ev = 0;
@@ -62,6 +74,8 @@ void hpm_refresh(riommu *m)
     m->hpm_cy_slot = cap_has(m, RIOMMU_CAP_HPM) && !(inh & 1)
                          ? m->slot[RIOMMU_REG_IOHPMCYCLES / 4]
                          : -1;
+    m->hpm_cy_at = m->now; /* the register holds the count (the caller folded) */
+    hpm_cycles_rearm(m);
 }
 
 void hpm_count(riommu *m, unsigned event, const hpm_ids *ids)
@@ -86,8 +100,23 @@ void hpm_count(riommu *m, unsigned event, const hpm_ids *ids)
     }
 }
 
-/* hpm_advance_cycles (internal.h): iohpmcycles overflowed. */
-void hpm_cycles_wrapped(riommu *m)
+void hpm_cycles_fold(riommu *m, uint64_t t)
 {
-    intr_event(m, RIOMMU_INTR_PM);
+    int16_t s = m->hpm_cy_slot;
+    if (s < 0 || t <= m->hpm_cy_at)
+        return;
+    uint64_t cycles = t - m->hpm_cy_at;
+    m->hpm_cy_at = t;
+    uint64_t v = m->regs[s].val;
+    uint64_t cnt = v & ~RIOMMU_IOHPMCYCLES_OF;
+    uint64_t lim = RIOMMU_IOHPMCYCLES_OF; /* 2^63 */
+    bool wrap = cycles >= lim - cnt;
+    cnt = (cnt + cycles) & ~RIOMMU_IOHPMCYCLES_OF;
+    uint64_t of = v & RIOMMU_IOHPMCYCLES_OF;
+    m->regs[s].val = cnt | (wrap ? RIOMMU_IOHPMCYCLES_OF : of);
+    hpm_cycles_rearm(m);
+    if (wrap && !of)
+        intr_event(m, RIOMMU_INTR_PM);
 }
+
+void hpm_cycles_sync(riommu *m) { hpm_cycles_fold(m, m->now); }

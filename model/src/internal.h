@@ -281,8 +281,15 @@ struct riommu {
                             others */
     int16_t hpm_cy_slot; /* regs[] index of iohpmcycles while it counts
                             (capabilities.HPM, iocountinh.CY clear), else -1:
-                            set by hpm_refresh, read by hpm_advance_cycles
-                            after every timed translation */
+                            set by hpm_refresh */
+    /* iohpmcycles is counted lazily: while it counts, its register holds
+     * the count as of cycle hpm_cy_at, and reads add the cycles since
+     * (iohpmcycles_read in regs.c). The clock's advance folds them in only
+     * when it reaches hpm_cy_due, the cycle at which the count wraps
+     * (UINT64_MAX while it does not count), so that the overflow's OF bit
+     * and interrupt come when they are due (hpm_clock_to); MMIO writes to
+     * the HPM registers fold first (hpm_cycles_sync). */
+    uint64_t hpm_cy_at, hpm_cy_due;
 
     uint64_t defect_count; /* RIOMMU_DEFECT_DROP_RECORD alternation */
 
@@ -643,24 +650,18 @@ void hpm_count(riommu *m, unsigned event, const hpm_ids *ids);
 /* Recompute m->hpm_events and m->hpm_cy_slot after iocountinh or an
  * iohpmevt changed (MMIO writes to the HPM registers, reset). */
 void hpm_refresh(riommu *m);
-void hpm_cycles_wrapped(riommu *m);
-/* iohpmcycles counts `cycles` more unless inhibited (iocountinh.CY);
- * overflow sets OF and raises the HPM interrupt once. Inline: the clock
- * advances after every timed translation. */
-static inline void hpm_advance_cycles(riommu *m, uint64_t cycles)
+/* Fold the cycles from hpm_cy_at to `t` (>= it) into iohpmcycles while it
+ * counts: a wrap sets OF and, when OF was clear, raises the HPM interrupt. */
+void hpm_cycles_fold(riommu *m, uint64_t t);
+/* hpm_cycles_fold to m->now: before an MMIO write to the HPM registers. */
+void hpm_cycles_sync(riommu *m);
+/* The clock is about to move to `end` (> m->now): iohpmcycles needs work
+ * only if it wraps on the way (hpm_cy_at). Inline: the clock advances
+ * after every timed translation. */
+static inline void hpm_clock_to(riommu *m, uint64_t end)
 {
-    int16_t s = m->hpm_cy_slot; /* -1: no HPM, or inhibited (hpm_refresh) */
-    if (s < 0 || cycles == 0)
-        return;
-    uint64_t v = m->regs[s].val;
-    uint64_t cnt = v & ~RIOMMU_IOHPMCYCLES_OF;
-    uint64_t lim = RIOMMU_IOHPMCYCLES_OF; /* 2^63 */
-    bool wrap = cycles >= lim - cnt;
-    cnt = (cnt + cycles) & ~RIOMMU_IOHPMCYCLES_OF;
-    uint64_t of = v & RIOMMU_IOHPMCYCLES_OF;
-    m->regs[s].val = cnt | (wrap ? RIOMMU_IOHPMCYCLES_OF : of);
-    if (wrap && !of)
-        hpm_cycles_wrapped(m);
+    if (end >= m->hpm_cy_due)
+        hpm_cycles_fold(m, end);
 }
 
 /* ---- debug.c -------------------------------------------------------------- */
@@ -871,7 +872,7 @@ static inline void clock_advance_idle(riommu *m, uint64_t cycles)
 {
     uint64_t end = cycles > UINT64_MAX - m->now ? UINT64_MAX : m->now + cycles;
     if (end > m->now) {
-        hpm_advance_cycles(m, end - m->now);
+        hpm_clock_to(m, end);
         m->now = end;
     }
 }

@@ -312,7 +312,7 @@ void model_run_due(riommu *m)
 static void advance_to(riommu *m, uint64_t t)
 {
     if (t > m->now) {
-        hpm_advance_cycles(m, t - m->now);
+        hpm_clock_to(m, t);
         m->now = t;
     }
 }

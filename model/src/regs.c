@@ -328,6 +328,18 @@ static void ipsr_after(riommu *m, const reg_spec *s, uint64_t old, uint64_t now,
 
 /* ---- HPM ------------------------------------------------------------------------- */
 
+/* The count as of now: the register holds it as of hpm_cy_at, and it does
+ * not wrap before hpm_cy_due > now (struct riommu), so the sum stays below
+ * 2^63. */
+static uint64_t iohpmcycles_read(const riommu *m, const reg_spec *s)
+{
+    uint64_t v = reg_get(m, s->off);
+    if (m->hpm_cy_slot < 0)
+        return v;
+    return (v & RIOMMU_IOHPMCYCLES_OF) |
+           ((v & ~RIOMMU_IOHPMCYCLES_OF) + (m->now - m->hpm_cy_at));
+}
+
 static uint64_t iocountovf_read(const riommu *m, const reg_spec *s)
 {
     (void)s;
@@ -527,7 +539,7 @@ static const reg_spec fixed_regs[] = {
     {"iocountinh", RIOMMU_REG_IOCOUNTINH, 4, 0, REG_IF_HPM, 0, 0, 0, iocountinh_masks,
      NULL, NULL, NULL},
     {"iohpmcycles", RIOMMU_REG_IOHPMCYCLES, 8, 0, REG_IF_HPM, ~0ull, 0, 0, NULL, NULL,
-     NULL, NULL},
+     NULL, iohpmcycles_read},
     {"tr_req_iova", RIOMMU_REG_TR_REQ_IOVA, 8, 0, REG_IF_DBG, RIOMMU_TR_REQ_IOVA_VPN, 0,
      0, NULL, NULL, NULL, NULL},
     {"tr_req_ctl", RIOMMU_REG_TR_REQ_CTL, 8, 0, REG_IF_DBG,
@@ -752,6 +764,9 @@ riommu_mmio_status riommu_mmio_write(riommu *m, uint32_t off, unsigned size, uin
         return st;
     }
     m->st.mmio_writes++;
+    const bool hpm = off + size > RIOMMU_REG_IOCOUNTINH && off < RIOMMU_REG_IOHPMEVT(31) + 8;
+    if (hpm)
+        hpm_cycles_sync(m); /* the write merges with, or stops, the count as of now */
     const reg *r = reg_at(m, off);
     if (size == 4)
         val &= LO32;
@@ -764,7 +779,7 @@ riommu_mmio_status riommu_mmio_write(riommu *m, uint32_t off, unsigned size, uin
     } else {
         access_word(m, off, 4, true, &val);
     }
-    if (off + size > RIOMMU_REG_IOCOUNTINH && off < RIOMMU_REG_IOHPMEVT(31) + 8)
+    if (hpm)
         hpm_refresh(m); /* event selection or inhibits may have changed */
     if (m->cfg.synchronous)
         riommu_settle(m);

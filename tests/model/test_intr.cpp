@@ -747,6 +747,49 @@ TEST_F(ModelTest, Hpm_CyclesOverflowWithOfSetNoPmip) {
     EXPECT_EQ(rd32(RIOMMU_REG_IPSR), 0u);
 }
 
+// regs iohpmcycles, iocountinh.CY, iocountovf; riommu.h riommu_peek_reg:
+// the counter is kept lazily (the register as of a past cycle plus the
+// cycles since), which must not show: reads in between, 32-bit writes to
+// either half while it counts (the other half keeps the live count),
+// inhibiting and resuming, and an overflow reached by translations on the
+// timed path (the clock advanced without riommu_step) that sets OF and
+// pmip at the translation that crosses it, not at the next read.
+TEST_F(ModelTest, Hpm_CyclesLiveThroughHalfWritesInhibitAndTranslations) {
+    Create();
+    wr64(RIOMMU_REG_DDTP, RIOMMU_DDTP_MODE_BARE);
+    settle();
+    wr64(RIOMMU_REG_IOHPMCYCLES, 0x0000000500000000ull);
+    riommu_step(m, 7);
+    EXPECT_EQ(riommu_peek_reg(m, RIOMMU_REG_IOHPMCYCLES), 0x0000000500000007ull);
+    wr32(RIOMMU_REG_IOHPMCYCLES, 0x100); // low half: the high half stays 5
+    riommu_step(m, 3);
+    EXPECT_EQ(rd64(RIOMMU_REG_IOHPMCYCLES), 0x0000000500000103ull);
+    riommu_step(m, 2);
+    wr32(RIOMMU_REG_IOHPMCYCLES + 4, 9); // high half: the low half is the live 0x105
+    EXPECT_EQ(rd64(RIOMMU_REG_IOHPMCYCLES), 0x0000000900000105ull);
+    wr32(RIOMMU_REG_IOCOUNTINH, 1); // stops at the live count
+    riommu_step(m, 50);
+    EXPECT_EQ(rd64(RIOMMU_REG_IOHPMCYCLES), 0x0000000900000105ull);
+    wr32(RIOMMU_REG_IOCOUNTINH, 0);
+    riommu_step(m, 1);
+    EXPECT_EQ(rd64(RIOMMU_REG_IOHPMCYCLES), 0x0000000900000106ull);
+    // overflow on the translation path: each bare translation is 2 or
+    // more cycles (xlate_lat) and moves the clock itself
+    wr64(RIOMMU_REG_IOHPMCYCLES, (1ull << 63) - 5);
+    uint64_t t0 = riommu_now(m);
+    while (riommu_now(m) - t0 < 5) {
+        EXPECT_EQ(rd32(RIOMMU_REG_IPSR) & RIOMMU_IPSR_PMIP, 0u);
+        riommu_response r = xlate(1, 0x1000);
+        ASSERT_EQ(r.status, RIOMMU_RSP_OK);
+        ASSERT_GT(r.cycles, 0u);
+    }
+    EXPECT_EQ(riommu_peek_reg(m, RIOMMU_REG_IPSR) & RIOMMU_IPSR_PMIP, RIOMMU_IPSR_PMIP);
+    uint64_t v = rd64(RIOMMU_REG_IOHPMCYCLES);
+    EXPECT_TRUE(v & RIOMMU_IOHPMCYCLES_OF);
+    EXPECT_EQ(v & ~RIOMMU_IOHPMCYCLES_OF, riommu_now(m) - t0 - 5);
+    EXPECT_EQ(rd32(RIOMMU_REG_IOCOUNTOVF) & 1u, 1u);
+}
+
 // regs "Standard Events list" eventID 1: untranslated requests.
 TEST_F(ModelTest, Hpm_CountsUntranslatedRequests) {
     Create();
