@@ -88,6 +88,18 @@ struct Cmd {
 };
 
 // Command encodings (q "Command-Queue"; Linux encodings in linux §2.3).
+// A reproducible stream of pseudo-random numbers for request mixes
+// (xorshift32; the seed must not be 0).
+struct XorShift32 {
+    uint32_t s;
+    uint32_t operator()() {
+        s ^= s << 13;
+        s ^= s >> 17;
+        s ^= s << 5;
+        return s;
+    }
+};
+
 inline Cmd iotinval_vma(bool gv = false, uint32_t gscid = 0, bool pscv = false,
                         uint32_t pscid = 0, bool av = false, uint64_t addr = 0) {
     uint64_t d0 = RIOMMU_CMD_OP_IOTINVAL;
@@ -140,6 +152,17 @@ class ModelTest : public ::testing::Test {
     bool stable_pages = false;
 
     void SetUp() override { riommu_config_default(&cfg); }
+    // Start over inside one test: no model, empty memory, the table
+    // allocator and the page-pointer count back at their start, the
+    // default configuration (edit cfg, then Create()).
+    void fresh_world() {
+        riommu_destroy(m);
+        m = nullptr;
+        mem = Memory{};
+        next_page = 0x80000000ull;
+        page_reads = 0;
+        riommu_config_default(&cfg);
+    }
     void TearDown() override { riommu_destroy(m); }
 
     // Create the model from `cfg` (tests edit cfg first). Fails the test if

@@ -167,13 +167,7 @@ TEST_F(ModelTest, HotPath_HitPathMatchesGeneralPath) {
         ASSERT_NE(twin, nullptr) << err;
         ASSERT_NO_FATAL_FAILURE(sync_twin(m, twin, false));
 
-        uint32_t rng = 12345;
-        auto next = [&rng]() {
-            rng ^= rng << 13;
-            rng ^= rng >> 17;
-            rng ^= rng << 5;
-            return rng;
-        };
+        XorShift32 next{12345};
         unsigned hits = 0, busy_hits = 0;
         for (unsigned n = 0; n < 9000; n++) {
             // then a hot phase: 8 pages of one device, long runs of hits
@@ -378,13 +372,7 @@ TEST_F(ModelTest, HotPath_MissPathMatchesGeneralPath) {
         ASSERT_NE(twin, nullptr) << err;
         ASSERT_NO_FATAL_FAILURE(sync_twin(m, twin, true));
 
-        uint32_t rng = 777;
-        auto next = [&rng]() {
-            rng ^= rng << 13;
-            rng ^= rng >> 17;
-            rng ^= rng << 5;
-            return rng;
-        };
+        XorShift32 next{777};
         for (unsigned n = 0; n < 3000; n++) {
             uint32_t r = next();
             riommu_request q{};

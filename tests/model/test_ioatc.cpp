@@ -659,13 +659,7 @@ TEST_F(ModelTest, Ioatc_Policy_LruMatchesReferenceInWideSet) {
         map(root, SV39, 0x1000 * (p + 1), 0x90000000 + 0x1000 * p, RWUAD);
     attach_s1(1, root, SV39, 1);
     std::vector<uint64_t> lru; // pages, least recently used first
-    uint32_t rng = 99;
-    auto next = [&rng]() {
-        rng ^= rng << 13;
-        rng ^= rng >> 17;
-        rng ^= rng << 5;
-        return rng;
-    };
+    XorShift32 next{99};
     unsigned hits = 0, evictions = 0, freed_refills = 0;
     for (unsigned step = 0; step < 600; step++) {
         uint64_t p = next() % PAGES, va = 0x1000 * (p + 1);

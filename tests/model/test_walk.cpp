@@ -896,12 +896,7 @@ TEST_F(ModelTest, Host_MemPageMatchesMemRead) {
         std::map<uint64_t, std::array<uint8_t, 4096>> pages;
     };
     auto script = [this](bool pages, bool stable) {
-        riommu_destroy(m);
-        m = nullptr;
-        mem = Memory{};
-        next_page = 0x80000000ull;
-        page_reads = 0;
-        riommu_config_default(&cfg);
+        fresh_world();
         cfg.capabilities = (cfg.capabilities & ~RIOMMU_CAP_PAS) |
                            RIOMMU_FIELD_PREP(RIOMMU_CAP_PAS, 40);
         cfg.walkc.enable = false;
@@ -1009,12 +1004,7 @@ TEST_F(ModelTest, Host_MemPageMatchesMemRead) {
 TEST_F(ModelTest, Host_StablePagesKeptUntilInvalidated) {
     for (bool stable : {false, true}) {
         SCOPED_TRACE(stable ? "stable pages" : "page pointers");
-        riommu_destroy(m);
-        m = nullptr;
-        mem = Memory{};
-        next_page = 0x80000000ull;
-        page_reads = 0;
-        riommu_config_default(&cfg);
+        fresh_world();
         cfg.iotlb.enable = false; // every translation walks
         cfg.walkc.enable = false;
         host_pages = true;
@@ -1086,11 +1076,7 @@ TEST_F(ModelTest, Priv_PteFlagsEveryCombinationMatchesReference) {
     constexpr uint64_t VA = 0x40000000ull + 0x5000 + 0x123;
     unsigned checked = 0, ok = 0;
     for (bool caps : {true, false}) {
-        riommu_destroy(m);
-        m = nullptr;
-        mem = Memory{};
-        next_page = 0x80000000ull;
-        riommu_config_default(&cfg);
+        fresh_world();
         if (!caps)
             cfg.capabilities &= ~(RIOMMU_CAP_SVPBMT | RIOMMU_CAP_SVRSW60T59B);
         cfg.iotlb.enable = false; // every translation walks
