@@ -106,9 +106,8 @@ static bool va_in_range(uint64_t va, unsigned va_bits, bool sxl, unsigned stage)
  * gives a pointer to. Only pages that passed mem_pa_ok are kept (2^PAS is
  * a multiple of the page size: the whole page passes). */
 static inline __attribute__((always_inline)) riommu_mem_status
-pte_load(riommu *m, uint64_t pte_pa, bool be, unsigned stage,
-                                         unsigned level, riommu_access_kind kind,
-                                         uint64_t *pte)
+pte_load(riommu *m, uint64_t pte_pa, bool be, unsigned stage, unsigned level,
+         riommu_access_kind kind, uint64_t *pte)
 {
     if (!m->keep_pages)
         return mem_load64(m, pte_pa, be, kind, pte);
