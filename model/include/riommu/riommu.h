@@ -113,7 +113,8 @@ typedef enum riommu_mem_status {
  *   to the byte at `pa`, through which the model may read the bytes from
  *   `pa` to the end of its 4 KiB page (in memory order, as mem_read would
  *   copy them) until its next call of any host operation, and never keeps
- *   it; or NULL, and the model calls mem_read for the access instead.
+ *   it (unless `flags` has RIOMMU_HOST_STABLE_PAGES, below); or NULL, and
+ *   the model calls mem_read for the access instead.
  *   Returning a pointer promises that mem_read(pa, .., kind) would return
  *   RIOMMU_MEM_OK with those bytes and do nothing else: a host must return
  *   NULL for any access it faults, poisons, logs or otherwise observes.
@@ -130,8 +131,9 @@ typedef enum riommu_mem_status {
  *   riommu_invalidate_pages for a range that covers the page or destroys
  *   the model, not only until the next host call. It must point at the
  *   memory itself, so that the host's writes show through it. The model
- *   may then keep the pointer and read through it later without asking
- *   again (the page-table walker keeps the last table page of each level:
+ *   may then keep the pointer and read through it later, for accesses of
+ *   the same kind, without asking again (the page-table walker asks for a
+ *   table page's first byte and keeps the last table page of each level:
  *   consecutive walks read the same table pages). Like TLM-2.0's direct
  *   memory interface: a host that starts to fault, poison or observe
  *   reads of a page, or moves or frees it, first calls
