@@ -226,7 +226,8 @@ static void ddt_walk(riommu *m, uint32_t device_id, riommu_dc *dc, dc_lookup *r)
     uint64_t a = RIOMMU_FIELD_GET(ddtp, RIOMMU_DDTP_PPN) << 12;
     for (int i = (int)levels - 1; i > 0; i--) {
         uint64_t ddte;
-        riommu_mem_status s = mem_load64(m, a + ddi[i] * 8ull, be, RIOMMU_ACC_DDT, &ddte);
+        riommu_mem_status s =
+            mem_load64_kept(m, &m->ddt_pages[i], a + ddi[i] * 8ull, be, RIOMMU_ACC_DDT, &ddte);
         tm_mem(m);
         if (s != RIOMMU_MEM_OK) {
             r->cause = mem_cause(s);
@@ -246,7 +247,8 @@ static void ddt_walk(riommu *m, uint32_t device_id, riommu_dc *dc, dc_lookup *r)
     uint64_t words[8] = {0};
     uint64_t base = a + (uint64_t)ddi[0] * sz;
     for (unsigned w = 0; w < sz / 8; w++) {
-        riommu_mem_status s = mem_load64(m, base + 8ull * w, be, RIOMMU_ACC_DDT, &words[w]);
+        riommu_mem_status s =
+            mem_load64_kept(m, &m->ddt_pages[0], base + 8ull * w, be, RIOMMU_ACC_DDT, &words[w]);
         if (s != RIOMMU_MEM_OK) {
             tm_mem_bytes(m, sz); /* the device context is one access */
             r->cause = mem_cause(s);

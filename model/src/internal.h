@@ -229,14 +229,14 @@ typedef struct riommu_timing {
 
 /* ---- the model ------------------------------------------------------------ */
 
-/* A host page the walker keeps (riommu_host_ops flag
- * RIOMMU_HOST_STABLE_PAGES): its PA (WALK_PAGE_NONE when none is kept) and
- * the host's pointer to its first byte. */
-typedef struct walk_page {
+/* A host page a table walk keeps (riommu_host_ops flag
+ * RIOMMU_HOST_STABLE_PAGES): its PA (KEPT_PAGE_NONE when none is kept) and
+ * the host's pointer to its first byte (mem_load64_kept). */
+typedef struct kept_page {
     uint64_t pa;
     const uint8_t *ptr;
-} walk_page;
-#define WALK_PAGE_NONE UINT64_MAX /* no page's PA (pages are 4 KiB aligned) */
+} kept_page;
+#define KEPT_PAGE_NONE UINT64_MAX /* no page's PA (pages are 4 KiB aligned) */
 
 struct riommu {
     riommu_config cfg;
@@ -244,11 +244,14 @@ struct riommu {
     riommu_observer obs;
     bool has_obs;
     bool keep_pages; /* host.mem_page with RIOMMU_HOST_STABLE_PAGES */
-    /* per stage (1, 2) and level, the table page the walker read last: a
-     * walk after it that reads the same table page there (consecutive
-     * walks mostly do) reads through the kept pointer without asking the
-     * host, and without waiting for its answer to know where to read */
-    walk_page walk_pages[2][5];
+    /* per stage (1, 2) and level of the page-table walk, and per level of
+     * the device-directory walk (the device context's page at 0), the
+     * table page read last: a walk after it that reads the same page there
+     * (consecutive walks mostly do) reads through the kept pointer without
+     * asking the host, and without waiting for its answer to know where
+     * to read */
+    kept_page walk_pages[2][5];
+    kept_page ddt_pages[3];
 
     reg regs[REG_MAX];
     unsigned nregs;
@@ -394,6 +397,33 @@ static inline riommu_mem_status mem_load64(riommu *m, uint64_t pa, bool be,
         }
     }
     return mem_load64_read(m, pa, be, kind, val);
+}
+/* mem_load64 of a table word in the page `k` keeps (riommu keep_pages):
+ * through the kept pointer when `pa` is in that page, else from the host,
+ * keeping the page if it gives a pointer (asked for the page's first byte,
+ * so the promise covers the page). Only pages that passed mem_pa_ok are
+ * kept: 2^PAS is a multiple of the page size, so the whole page passes.
+ * Every access of one `k` is of one kind. */
+static inline __attribute__((always_inline)) riommu_mem_status
+mem_load64_kept(riommu *m, kept_page *k, uint64_t pa, bool be, riommu_access_kind kind,
+                uint64_t *val)
+{
+    if (!m->keep_pages)
+        return mem_load64(m, pa, be, kind, val);
+    const uint64_t page = pa & ~0xFFFull;
+    if (k->pa != page) {
+        const uint8_t *b = mem_pa_ok(m, pa, 8)
+                               ? (const uint8_t *)m->host.mem_page(m->host.ctx, page, kind)
+                               : NULL;
+        if (!b)
+            return mem_load64_read(m, pa, be, kind, val);
+        k->pa = page;
+        k->ptr = b;
+    }
+    const uint8_t *b = k->ptr + (pa & 0xFFF);
+    m->st.mem_accesses[kind]++;
+    *val = be ? mem_ld_be64(b) : mem_ld_le64(b);
+    return RIOMMU_MEM_OK;
 }
 riommu_mem_status mem_load32(riommu *m, uint64_t pa, bool be,
                              riommu_access_kind kind, uint32_t *val);

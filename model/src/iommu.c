@@ -258,6 +258,15 @@ void riommu_destroy(riommu *m)
     free(m);
 }
 
+/* Forget the kept page `k` if it lies in [pa, last]. */
+static void forget_page(kept_page *k, uint64_t pa, uint64_t last)
+{
+    if (k->pa != KEPT_PAGE_NONE && k->pa + 4095 >= pa && k->pa <= last) {
+        k->pa = KEPT_PAGE_NONE;
+        k->ptr = NULL;
+    }
+}
+
 void riommu_invalidate_pages(riommu *m, uint64_t pa, uint64_t len)
 {
     uint64_t last = len ? pa + (len - 1) : UINT64_MAX;
@@ -266,13 +275,10 @@ void riommu_invalidate_pages(riommu *m, uint64_t pa, uint64_t len)
     if (!len)
         pa = 0;
     for (unsigned s = 0; s < 2; s++)
-        for (unsigned l = 0; l < 5; l++) {
-            walk_page *w = &m->walk_pages[s][l];
-            if (w->pa != WALK_PAGE_NONE && w->pa + 4095 >= pa && w->pa <= last) {
-                w->pa = WALK_PAGE_NONE;
-                w->ptr = NULL;
-            }
-        }
+        for (unsigned l = 0; l < 5; l++)
+            forget_page(&m->walk_pages[s][l], pa, last);
+    for (unsigned l = 0; l < 3; l++)
+        forget_page(&m->ddt_pages[l], pa, last);
 }
 
 void riommu_reset(riommu *m)

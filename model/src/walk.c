@@ -100,34 +100,6 @@ static bool va_in_range(uint64_t va, unsigned va_bits, bool sxl, unsigned stage)
 
 #define MAX_AD_RETRIES 8
 
-/* The 8-byte PTE at `pte_pa`, in the table page of `level` of `stage`:
- * what mem_load64 reads, through the page kept for that level when it is
- * this page (riommu keep_pages), else from the host, keeping the page it
- * gives a pointer to. Only pages that passed mem_pa_ok are kept (2^PAS is
- * a multiple of the page size: the whole page passes). */
-static inline __attribute__((always_inline)) riommu_mem_status
-pte_load(riommu *m, uint64_t pte_pa, bool be, unsigned stage, unsigned level,
-         riommu_access_kind kind, uint64_t *pte)
-{
-    if (!m->keep_pages)
-        return mem_load64(m, pte_pa, be, kind, pte);
-    walk_page *w = &m->walk_pages[stage - 1][level];
-    const uint64_t page = pte_pa & ~0xFFFull;
-    if (w->pa != page) {
-        const uint8_t *b = mem_pa_ok(m, pte_pa, 8)
-                               ? (const uint8_t *)m->host.mem_page(m->host.ctx, page, kind)
-                               : NULL;
-        if (!b)
-            return mem_load64_read(m, pte_pa, be, kind, pte);
-        w->pa = page;
-        w->ptr = b;
-    }
-    const uint8_t *b = w->ptr + (pte_pa & 0xFFF);
-    m->st.mem_accesses[kind]++;
-    *pte = be ? mem_ld_be64(b) : mem_ld_le64(b);
-    return RIOMMU_MEM_OK;
-}
-
 /* The walk of walk_translate; the caller holds a walker slot, memory
  * accesses and walk-cache lookups are charged at the timing cursor.
  * `stage` and `sv32` are p->stage and p->sxl, passed apart so that
@@ -200,7 +172,8 @@ static inline __attribute__((always_inline)) void walk(riommu *m, const walk_par
                 s = mem_load32(m, pte_pa, p->be, kind, &v32);
                 pte = v32;
             } else {
-                s = pte_load(m, pte_pa, p->be, stage, (unsigned)i, kind, &pte);
+                s = mem_load64_kept(m, &m->walk_pages[stage - 1][i], pte_pa, p->be, kind,
+                                    &pte);
             }
             tm_mem(m);
             r->mem_reads++;
