@@ -132,9 +132,10 @@ typedef enum riommu_mem_status {
  *   the model, not only until the next host call. It must point at the
  *   memory itself, so that the host's writes show through it. The model
  *   may then keep the pointer and read through it later, for accesses of
- *   the same kind, without asking again (the page-table walker asks for a
- *   table page's first byte and keeps the last table page of each level:
- *   consecutive walks read the same table pages). Like TLM-2.0's direct
+ *   the same kind, without asking again (the page-table and device-
+ *   directory walks ask for a table page's first byte and keep the last
+ *   table page of each level: consecutive walks read the same table
+ *   pages). Like TLM-2.0's direct
  *   memory interface: a host that starts to fault, poison or observe
  *   reads of a page, or moves or frees it, first calls
  *   riommu_invalidate_pages. Example: memhost_ops (pages never move or go
