@@ -4,6 +4,7 @@
 // no locks at all (tests/py/test_model_static.py checks the sources).
 #include "fixture.h"
 
+#include <initializer_list>
 #include <malloc.h>
 #if defined(__SANITIZE_ADDRESS__)
 extern "C" size_t __sanitizer_get_current_allocated_bytes(void);
@@ -70,15 +71,26 @@ TEST_F(ModelTest, HotPath_IotlbHitReadsNoMemory) {
 }
 
 namespace {
-riommu_mem_status twin_read(void *c, uint64_t pa, void *buf, size_t len, riommu_access_kind) {
-    static_cast<Memory *>(c)->read(pa, buf, len);
+// The twin's host: a Memory (the fixture's, or a copy of it), with its
+// faulting and poisoned ranges.
+riommu_mem_status own_read(void *c, uint64_t pa, void *buf, size_t len, riommu_access_kind) {
+    auto *t = static_cast<Memory *>(c);
+    if (Memory::in(t->fault, pa, len))
+        return RIOMMU_MEM_ACCESS_FAULT;
+    if (Memory::in(t->poison, pa, len))
+        return RIOMMU_MEM_DATA_CORRUPTION;
+    t->read(pa, buf, len);
     return RIOMMU_MEM_OK;
 }
-riommu_mem_status twin_write(void *c, uint64_t pa, const void *buf, size_t len,
-                             riommu_access_kind) {
-    static_cast<Memory *>(c)->write(pa, buf, len);
+riommu_mem_status own_write(void *c, uint64_t pa, const void *buf, size_t len,
+                            riommu_access_kind) {
+    auto *t = static_cast<Memory *>(c);
+    if (Memory::in(t->fault, pa, len))
+        return RIOMMU_MEM_ACCESS_FAULT;
+    t->write(pa, buf, len);
     return RIOMMU_MEM_OK;
 }
+
 void no_cache_event(void *, riommu_cache_id, riommu_cache_event_kind, uint64_t) {}
 
 // Bring `twin` (a model on its own copy of memory) level with `m`: an
@@ -101,6 +113,61 @@ void sync_twin(riommu *m, riommu *twin, bool fq) {
     ASSERT_EQ(riommu_now(m), riommu_now(twin));
     riommu_clear_stats(m);
     riommu_clear_stats(twin);
+}
+
+// A twin of `m`: a model of `cfg` on `tmem` (own_read, own_write), synced
+// (sync_twin). The caller destroys *twin.
+void make_twin(riommu *m, const riommu_config &cfg, Memory *tmem, bool fq, riommu **twin) {
+    riommu_host_ops ops{};
+    ops.ctx = tmem;
+    ops.mem_read = own_read;
+    ops.mem_write = own_write;
+    char err[200];
+    *twin = riommu_create(&cfg, &ops, err, sizeof err);
+    ASSERT_NE(*twin, nullptr) << err;
+    ASSERT_NO_FATAL_FAILURE(sync_twin(m, *twin, fq));
+}
+
+// Request `n` answered alike by both models, and both clocks alike after it.
+void expect_same_answer(riommu *m, riommu *twin, const riommu_response &a,
+                        const riommu_response &b, unsigned n) {
+    ASSERT_EQ(a.status, b.status) << n;
+    ASSERT_EQ(a.cause, b.cause) << n;
+    ASSERT_EQ(a.pa, b.pa) << n;
+    ASSERT_EQ(a.range_size, b.range_size) << n;
+    ASSERT_EQ(a.r, b.r) << n;
+    ASSERT_EQ(a.w, b.w) << n;
+    ASSERT_EQ(a.global, b.global) << n;
+    ASSERT_EQ(a.cycles, b.cycles) << n;
+    ASSERT_EQ(a.iotlb_hit, b.iotlb_hit) << n;
+    ASSERT_EQ(riommu_now(m), riommu_now(twin)) << n;
+}
+
+// Both models' statistics alike, but for the MMIO counts (the fixture reads
+// registers through MMIO; the twin is only written). Returns m's.
+riommu_stats expect_same_stats(riommu *m, riommu *twin) {
+    riommu_stats sa, sb;
+    riommu_get_stats(m, &sa);
+    riommu_get_stats(twin, &sb);
+    sa.mmio_reads = sb.mmio_reads = 0;
+    sa.mmio_writes = sb.mmio_writes = 0;
+    EXPECT_EQ(0, memcmp(&sa, &sb, sizeof sa));
+    EXPECT_EQ(sa.iotlb.hits, sb.iotlb.hits); // named, should the memcmp fail
+    EXPECT_EQ(sa.ddtc.hits, sb.ddtc.hits);
+    EXPECT_EQ(sa.iotlb.invalidations, sb.iotlb.invalidations);
+    return sa;
+}
+
+// The DDTC's and IOTLB's occupancy alike, and the IOTLB alike for each of
+// `pages` pages from IOVA 0x40000000 under each PSCID.
+void expect_same_caches(riommu *m, riommu *twin, uint64_t pages,
+                        std::initializer_list<uint32_t> pscids) {
+    for (riommu_cache_id id : {RIOMMU_CACHE_DDTC, RIOMMU_CACHE_IOTLB})
+        EXPECT_EQ(riommu_cache_occupancy(m, id), riommu_cache_occupancy(twin, id));
+    for (uint64_t p = 0; p < pages; p++)
+        for (uint32_t ps : pscids)
+            EXPECT_EQ(riommu_iotlb_contains(m, false, 0, true, ps, 0x40000000 + p * 4096),
+                      riommu_iotlb_contains(twin, false, 0, true, ps, 0x40000000 + p * 4096));
 }
 } // namespace
 
@@ -125,11 +192,7 @@ TEST_F(ModelTest, HotPath_HitPathMatchesGeneralPath) {
         bool issue = variant >= 3 && variant < 6; // 3-5 timed, issued and blocking mixed
         SCOPED_TRACE(::testing::Message() << "policy " << pol << (timed ? " timed" : " functional")
                                           << (issue ? " mixed" : " blocking"));
-        riommu_destroy(m);
-        m = nullptr;
-        mem = Memory{};
-        next_page = 0x80000000ull;
-        riommu_config_default(&cfg);
+        fresh_world();
         cfg.iotlb = {32, 4, pol, true, 1, 1}; // small: evictions and refills
         cfg.ddtc = {4, 2, pol, true, 1, 1};
         cfg.timing.enable = timed;
@@ -158,14 +221,8 @@ TEST_F(ModelTest, HotPath_HitPathMatchesGeneralPath) {
         map(roots[0], 8, 0x80000000, 0xA0000000, RWUAD, 1); // and a 2 MiB page
         for (int d = 0; d < 6; d++)
             attach_s1(dids[d], roots[d % 3], modes[d % 3], pscids[d % 3]);
-        riommu_host_ops ops{};
-        ops.ctx = &mem;
-        ops.mem_read = twin_read;
-        ops.mem_write = twin_write;
-        char err[200];
-        riommu *twin = riommu_create(&cfg, &ops, err, sizeof err);
-        ASSERT_NE(twin, nullptr) << err;
-        ASSERT_NO_FATAL_FAILURE(sync_twin(m, twin, false));
+        riommu *twin = nullptr; // on the fixture's memory
+        ASSERT_NO_FATAL_FAILURE(make_twin(m, cfg, &mem, false, &twin));
 
         XorShift32 next{12345};
         unsigned hits = 0, busy_hits = 0;
@@ -209,29 +266,11 @@ TEST_F(ModelTest, HotPath_HitPathMatchesGeneralPath) {
                 riommu_translate(m, &q, &a);
                 riommu_translate(twin, &q, &b);
             }
-            ASSERT_EQ(a.status, b.status) << n;
-            ASSERT_EQ(a.cause, b.cause) << n;
-            ASSERT_EQ(a.pa, b.pa) << n;
-            ASSERT_EQ(a.range_size, b.range_size) << n;
-            ASSERT_EQ(a.r, b.r) << n;
-            ASSERT_EQ(a.w, b.w) << n;
-            ASSERT_EQ(a.global, b.global) << n;
-            ASSERT_EQ(a.cycles, b.cycles) << n;
-            ASSERT_EQ(a.iotlb_hit, b.iotlb_hit) << n;
-            ASSERT_EQ(riommu_now(m), riommu_now(twin)) << n;
+            ASSERT_NO_FATAL_FAILURE(expect_same_answer(m, twin, a, b, n));
             hits += a.iotlb_hit;
             busy_hits += a.iotlb_hit && busy;
         }
-        riommu_stats sa, sb;
-        riommu_get_stats(m, &sa);
-        riommu_get_stats(twin, &sb);
-        // the fixture reads cqt through MMIO; the twin is only written
-        sa.mmio_reads = sb.mmio_reads = 0;
-        sa.mmio_writes = sb.mmio_writes = 0;
-        EXPECT_EQ(0, memcmp(&sa, &sb, sizeof sa));
-        EXPECT_EQ(sa.iotlb.hits, sb.iotlb.hits);
-        EXPECT_EQ(sa.ddtc.hits, sb.ddtc.hits);
-        EXPECT_EQ(sa.iotlb.invalidations, sb.iotlb.invalidations);
+        riommu_stats sa = expect_same_stats(m, twin);
         EXPECT_GT(hits, 1000u);            // the hit path was taken
         EXPECT_GT(sa.iotlb.evictions, 100u); // and replacement exercised
         EXPECT_GT(sa.ddtc.evictions, 100u);
@@ -245,39 +284,13 @@ TEST_F(ModelTest, HotPath_HitPathMatchesGeneralPath) {
             EXPECT_GT(sa.xlate_max_inflight, 1u);
             EXPECT_GT(sa.xlate_wait_cycles + sa.cache_wait_cycles, 0u);
         }
-        for (riommu_cache_id id : {RIOMMU_CACHE_DDTC, RIOMMU_CACHE_IOTLB})
-            EXPECT_EQ(riommu_cache_occupancy(m, id), riommu_cache_occupancy(twin, id));
         for (uint32_t did : dids)
             EXPECT_EQ(riommu_ddtc_contains(m, did), riommu_ddtc_contains(twin, did));
-        for (uint64_t p = 0; p < 48; p++)
-            for (uint32_t ps : pscids)
-                EXPECT_EQ(riommu_iotlb_contains(m, false, 0, true, ps, 0x40000000 + p * 4096),
-                          riommu_iotlb_contains(twin, false, 0, true, ps, 0x40000000 + p * 4096));
+        expect_same_caches(m, twin, 48, {pscids[0], pscids[1], pscids[2]});
         riommu_destroy(twin);
     }
 }
 
-namespace {
-// The twin's host: its own copy of memory, with the same faulting and
-// poisoned ranges as the fixture's.
-riommu_mem_status own_read(void *c, uint64_t pa, void *buf, size_t len, riommu_access_kind) {
-    auto *t = static_cast<Memory *>(c);
-    if (Memory::in(t->fault, pa, len))
-        return RIOMMU_MEM_ACCESS_FAULT;
-    if (Memory::in(t->poison, pa, len))
-        return RIOMMU_MEM_DATA_CORRUPTION;
-    t->read(pa, buf, len);
-    return RIOMMU_MEM_OK;
-}
-riommu_mem_status own_write(void *c, uint64_t pa, const void *buf, size_t len,
-                            riommu_access_kind) {
-    auto *t = static_cast<Memory *>(c);
-    if (Memory::in(t->fault, pa, len))
-        return RIOMMU_MEM_ACCESS_FAULT;
-    t->write(pa, buf, len);
-    return RIOMMU_MEM_OK;
-}
-} // namespace
 
 // ds "Process to translate an IOVA" step 17 and the Privileged
 // specification's walk (reserved bits, PBMT with Svpbmt, N with Svnapot,
@@ -295,11 +308,7 @@ TEST_F(ModelTest, HotPath_MissPathMatchesGeneralPath) {
         bool timed = variant < 2;
         riommu_repl_policy pol = variant % 2 ? RIOMMU_REPL_FIFO : RIOMMU_REPL_LRU;
         SCOPED_TRACE(::testing::Message() << "policy " << pol << (timed ? " timed" : " functional"));
-        riommu_destroy(m);
-        m = nullptr;
-        mem = Memory{};
-        next_page = 0x80000000ull;
-        riommu_config_default(&cfg);
+        fresh_world();
         cfg.iotlb = {32, 4, pol, true, 1, 1}; // small: most requests miss
         cfg.ddtc = {8, 2, pol, true, 1, 1};
         cfg.timing.enable = timed;
@@ -363,14 +372,8 @@ TEST_F(ModelTest, HotPath_MissPathMatchesGeneralPath) {
             attach_s1(dids[d], roots[space[d]], modes[space[d]], pscids[space[d]], tcs[d]);
 
         Memory tmem = mem; // the twin's memory from here
-        riommu_host_ops ops{};
-        ops.ctx = &tmem;
-        ops.mem_read = own_read;
-        ops.mem_write = own_write;
-        char err[200];
-        riommu *twin = riommu_create(&cfg, &ops, err, sizeof err);
-        ASSERT_NE(twin, nullptr) << err;
-        ASSERT_NO_FATAL_FAILURE(sync_twin(m, twin, true));
+        riommu *twin = nullptr;
+        ASSERT_NO_FATAL_FAILURE(make_twin(m, cfg, &tmem, true, &twin));
 
         XorShift32 next{777};
         for (unsigned n = 0; n < 3000; n++) {
@@ -389,30 +392,16 @@ TEST_F(ModelTest, HotPath_MissPathMatchesGeneralPath) {
             riommu_response a{}, b{};
             riommu_translate(m, &q, &a);
             riommu_translate(twin, &q, &b);
-            ASSERT_EQ(a.status, b.status) << n;
-            ASSERT_EQ(a.cause, b.cause) << n;
+            ASSERT_NO_FATAL_FAILURE(expect_same_answer(m, twin, a, b, n));
             ASSERT_EQ(a.recorded, b.recorded) << n;
-            ASSERT_EQ(a.pa, b.pa) << n;
-            ASSERT_EQ(a.range_size, b.range_size) << n;
-            ASSERT_EQ(a.r, b.r) << n;
-            ASSERT_EQ(a.w, b.w) << n;
             ASSERT_EQ(a.x, b.x) << n;
-            ASSERT_EQ(a.global, b.global) << n;
             ASSERT_EQ(a.pbmt, b.pbmt) << n;
-            ASSERT_EQ(a.cycles, b.cycles) << n;
-            ASSERT_EQ(a.iotlb_hit, b.iotlb_hit) << n;
-            ASSERT_EQ(riommu_now(m), riommu_now(twin)) << n;
             if (n % 500 == 499) { // fault queue drained alike
                 riommu_mmio_write(twin, RIOMMU_REG_FQH, 4, rd32(RIOMMU_REG_FQT));
                 wr32(RIOMMU_REG_FQH, rd32(RIOMMU_REG_FQT));
             }
         }
-        riommu_stats sa, sb;
-        riommu_get_stats(m, &sa);
-        riommu_get_stats(twin, &sb);
-        sa.mmio_reads = sb.mmio_reads = 0;
-        sa.mmio_writes = sb.mmio_writes = 0;
-        EXPECT_EQ(0, memcmp(&sa, &sb, sizeof sa));
+        riommu_stats sa = expect_same_stats(m, twin);
         EXPECT_GT(sa.iotlb.misses, 1000u);     // the miss path was taken
         EXPECT_GT(sa.ad_updates, 10u);         // with A/D updates
         EXPECT_GT(sa.fault_records_written, 100u);
@@ -420,12 +409,7 @@ TEST_F(ModelTest, HotPath_MissPathMatchesGeneralPath) {
         EXPECT_GT(sa.faults_by_cause[RIOMMU_CAUSE_PT_CORRUPTION], 0u);
         EXPECT_GT(sa.faults_by_cause[RIOMMU_CAUSE_READ_ACCESS_FAULT], 0u); // PAS
         EXPECT_TRUE(mem.pages == tmem.pages); // PTEs and fault records alike
-        for (riommu_cache_id id : {RIOMMU_CACHE_DDTC, RIOMMU_CACHE_IOTLB})
-            EXPECT_EQ(riommu_cache_occupancy(m, id), riommu_cache_occupancy(twin, id));
-        for (uint64_t p = 0; p < 64; p++)
-            for (uint32_t ps : pscids)
-                EXPECT_EQ(riommu_iotlb_contains(m, false, 0, true, ps, 0x40000000 + p * 4096),
-                          riommu_iotlb_contains(twin, false, 0, true, ps, 0x40000000 + p * 4096));
+        expect_same_caches(m, twin, 64, {pscids[0], pscids[1], pscids[2], pscids[3]});
         riommu_destroy(twin);
     }
 }
