@@ -89,20 +89,10 @@ static const char *backend_of(const timing_cmp *t, const tc_pair *e)
     return t->bnames[e->backend];
 }
 
-/* The backends that have pairs, each once, in order of their first pair
- * (one pass); returns how many. */
-static unsigned backends_in_order(const timing_cmp *t, unsigned order[TC_NBNAMES])
+/* The reference backend's name, the first the comparison saw. */
+static const char *ref_name(const timing_cmp *t)
 {
-    bool seen[TC_NBNAMES] = {false};
-    unsigned n = 0;
-    for (size_t i = 0; i < t->n && n < t->nb; i++) {
-        unsigned b = t->p[i].backend;
-        if (b < TC_NBNAMES && !seen[b]) {
-            seen[b] = true;
-            order[n++] = b;
-        }
-    }
-    return n;
+    return t->nb && t->bnames[0][0] ? t->bnames[0] : "reference";
 }
 
 static void on_latency(void *ctx, unsigned backend, const riommu_request *req,
@@ -229,29 +219,62 @@ static const char *access_name(uint8_t a)
     return a == RIOMMU_WRITE ? "write" : a == RIOMMU_EXEC ? "exec" : "read";
 }
 
+/* A backend with pairs and their summary (backend_sums). */
+typedef struct tc_backend_sum {
+    const char *name;
+    timing_cmp_summary s;
+} tc_backend_sum;
+
+/* The backends that have pairs, each once, in order of their first pair
+ * (one pass), with their summaries; returns how many: what the text and
+ * JSON summaries list. */
+static unsigned backend_sums(const timing_cmp *t, tc_backend_sum out[TC_NBNAMES])
+{
+    bool seen[TC_NBNAMES] = {false};
+    unsigned n = 0;
+    for (size_t i = 0; i < t->n && n < t->nb; i++) {
+        unsigned b = t->p[i].backend;
+        if (b >= TC_NBNAMES || seen[b])
+            continue;
+        seen[b] = true;
+        out[n].name = t->bnames[b];
+        if (timing_cmp_summarize(t, out[n].name, &out[n].s))
+            n++;
+    }
+    return n;
+}
+
+/* The `worst` pairs of backend `be` with the largest relative error, as
+ * indices into t->p (select_worst), in a block the caller frees; *n how
+ * many (0, and NULL, when none or out of memory). */
+static size_t *worst_pairs(const timing_cmp *t, const char *be, unsigned worst, size_t *n)
+{
+    size_t *idx = malloc((worst ? worst : 1) * sizeof *idx);
+    *n = idx ? select_worst(t, be, worst, idx) : 0;
+    return idx;
+}
+
 void timing_cmp_print(const timing_cmp *t, FILE *out, unsigned worst)
 {
-    const char *ref = t->nb && t->bnames[0][0] ? t->bnames[0] : "reference";
+    const char *ref = ref_name(t);
     if (!t->n) {
         fprintf(out, "timing compare: no DMA pairs (a pair needs a DMA both the reference and "
                      "another backend that reports latency answered alike: model, rtl)\n");
         return;
     }
-    unsigned order[TC_NBNAMES];
-    unsigned nord = backends_in_order(t, order);
-    for (unsigned o = 0; o < nord; o++) {
-        const char *be = t->bnames[order[o]];
-        timing_cmp_summary s;
-        if (!timing_cmp_summarize(t, be, &s))
-            continue;
+    tc_backend_sum sums[TC_NBNAMES];
+    unsigned nsums = backend_sums(t, sums);
+    for (unsigned o = 0; o < nsums; o++) {
+        const char *be = sums[o].name;
+        const timing_cmp_summary s = sums[o].s;
         fprintf(out,
                 "timing compare %s vs %s: %" PRIu64 " DMAs; mean latency %.1f vs %.1f cycles; "
                 "relative error |%s-%s|/%s mean %.1f %%, p95 %.1f %%, signed mean %+.1f %%\n",
                 ref, be, s.n, s.mean_ref, s.mean_other, ref, be, be, 100.0 * s.mean_abs_rel,
                 100.0 * s.p95_abs_rel, 100.0 * s.mean_signed_rel);
-        size_t *idx = malloc((worst ? worst : 1) * sizeof *idx);
-        size_t m = idx ? select_worst(t, be, worst, idx) : 0;
-        for (size_t w = 0; idx && w < m; w++) {
+        size_t m;
+        size_t *idx = worst_pairs(t, be, worst, &m);
+        for (size_t w = 0; w < m; w++) {
             const tc_pair *e = &t->p[idx[w]];
             fprintf(out,
                     "  worst %zu: %s: device 0x%x %s 0x%" PRIx64 " len %u: %s %u, %s %u cycles "
@@ -282,7 +305,7 @@ int timing_cmp_write_csv(const timing_cmp *t, FILE *out)
 {
     fprintf(out, "program,backend,device_id,access,iova,len,status,ref_iotlb_hit,%s_cycles,"
                  "other_cycles,rel_error\n",
-            t->nb && t->bnames[0][0] ? t->bnames[0] : "reference");
+            ref_name(t));
     for (size_t i = 0; i < t->n; i++) {
         const tc_pair *e = &t->p[i];
         csv_text(out, prog_of(t, e));
@@ -302,18 +325,15 @@ static const char *const err_names[] = {"0-1%",   "1-2%",   "2-5%",    "5-10%",
 
 void timing_cmp_write_json(const timing_cmp *t, FILE *out, unsigned worst)
 {
-    const char *ref = t->nb && t->bnames[0][0] ? t->bnames[0] : "reference";
     fputs("{\"reference\":", out);
-    riommu_stats_json_str(out, ref);
+    riommu_stats_json_str(out, ref_name(t));
     fputs(",\"backends\":[", out);
     bool first_be = true;
-    unsigned order[TC_NBNAMES];
-    unsigned nord = backends_in_order(t, order);
-    for (unsigned o = 0; o < nord; o++) {
-        const char *be = t->bnames[order[o]];
-        timing_cmp_summary s;
-        if (!timing_cmp_summarize(t, be, &s))
-            continue;
+    tc_backend_sum sums[TC_NBNAMES];
+    unsigned nsums = backend_sums(t, sums);
+    for (unsigned o = 0; o < nsums; o++) {
+        const char *be = sums[o].name;
+        const timing_cmp_summary s = sums[o].s;
         uint64_t hist[sizeof err_names / sizeof err_names[0]] = {0};
         for (size_t j = 0; j < t->n; j++) {
             if (strcmp(backend_of(t, &t->p[j]), be))
@@ -336,9 +356,9 @@ void timing_cmp_write_json(const timing_cmp *t, FILE *out, unsigned worst)
         for (size_t b = 0; b < sizeof err_names / sizeof err_names[0]; b++)
             fprintf(out, "%s\"relErr::%s\":%" PRIu64, b ? "," : "", err_names[b], hist[b]);
         fputs("},\"worst\":[", out);
-        size_t *idx = malloc((worst ? worst : 1) * sizeof *idx);
-        size_t m = idx ? select_worst(t, be, worst, idx) : 0;
-        for (size_t w = 0; idx && w < m; w++) {
+        size_t m;
+        size_t *idx = worst_pairs(t, be, worst, &m);
+        for (size_t w = 0; w < m; w++) {
             const tc_pair *e = &t->p[idx[w]];
             fputs(w ? ",{\"program\":" : "{\"program\":", out);
             riommu_stats_json_str(out, prog_of(t, e));
