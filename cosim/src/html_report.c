@@ -36,6 +36,21 @@ static bool fail(hr *h, const char *fmt, ...)
 
 /* ---- schema access ----------------------------------------------------------------- */
 
+/* Element i of the array member `name` (`arr`) of the value at `path`, as
+ * an object; its own path ("path.name[i]") goes to ep. NULL, the report
+ * failed, when it is not an object. */
+static const riommu_json *object_at(hr *h, const riommu_json *arr, const char *path,
+                                    const char *name, size_t i, char *ep, size_t eplen)
+{
+    snprintf(ep, eplen, "%s.%s[%zu]", path, name, i);
+    const riommu_json *k = arr->kids[i];
+    if (k->type != RIOMMU_JSON_OBJECT) {
+        fail(h, "%s: expected an object, found %s", ep, riommu_json_type_name(k->type));
+        return NULL;
+    }
+    return k;
+}
+
 /* Member `key` of object `o` (at `path`) of type `t`; NULL after an
  * error when it is absent (unless optional) or of another type. An
  * optional member may be absent or null (then NULL without error). */
@@ -388,10 +403,8 @@ static bool program_detail(hr *h, size_t idx, const riommu_json *p, const char *
     char bpath[128], names[16][64];
     size_t nb = bes->n < 16 ? bes->n : 16;
     for (size_t i = 0; i < nb; i++) {
-        snprintf(bpath, sizeof bpath, "%s.backends[%zu]", path, i);
-        if (bes->kids[i]->type != RIOMMU_JSON_OBJECT)
-            return fail(h, "%s: expected an object, found %s", bpath,
-                        riommu_json_type_name(bes->kids[i]->type));
+        if (!object_at(h, bes, path, "backends", i, bpath, sizeof bpath))
+            return false;
         snprintf(names[i], sizeof names[i], "%s", str_of(h, bes->kids[i], bpath, "name"));
         stats[i] = member(h, bes->kids[i], bpath, "stats", RIOMMU_JSON_OBJECT, false);
         if (h->bad)
@@ -505,11 +518,9 @@ static bool mismatch_records(hr *h, const riommu_json *report)
     size_t shown_cases = 0;
     for (size_t c = 0; c < cases->n; c++) {
         char path[64];
-        snprintf(path, sizeof path, "report.cases[%zu]", c);
-        const riommu_json *k = cases->kids[c];
-        if (k->type != RIOMMU_JSON_OBJECT)
-            return fail(h, "%s: expected an object, found %s", path,
-                        riommu_json_type_name(k->type));
+        const riommu_json *k = object_at(h, cases, "report", "cases", c, path, sizeof path);
+        if (!k)
+            return false;
         const riommu_json *recs = member(h, k, path, "records", RIOMMU_JSON_ARRAY, false);
         const char *name = str_of(h, k, path, "name");
         if (h->bad)
@@ -531,11 +542,9 @@ static bool mismatch_records(hr *h, const riommu_json *report)
                "</tr>\n");
         for (size_t i = 0; i < recs->n && i < RIOMMU_HTML_MAX_RECORDS; i++) {
             char rp[96];
-            snprintf(rp, sizeof rp, "%s.records[%zu]", path, i);
-            const riommu_json *r = recs->kids[i];
-            if (r->type != RIOMMU_JSON_OBJECT)
-                return fail(h, "%s: expected an object, found %s", rp,
-                            riommu_json_type_name(r->type));
+            const riommu_json *r = object_at(h, recs, path, "records", i, rp, sizeof rp);
+            if (!r)
+                return false;
             static const char *const sk[] = {"kind", "backend", "where", "expected", "actual"};
             out(h, "<tr>");
             for (size_t s = 0; s < sizeof sk / sizeof sk[0]; s++) {
@@ -585,11 +594,10 @@ static bool timing_section(hr *h, const riommu_json *tc)
            "(docs/timing.md \"Calibrating to a design\").</p>\n");
     for (size_t i = 0; i < bes->n && !h->bad; i++) {
         char path[64];
-        snprintf(path, sizeof path, "timing_compare.backends[%zu]", i);
-        const riommu_json *b = bes->kids[i];
-        if (b->type != RIOMMU_JSON_OBJECT)
-            return fail(h, "%s: expected an object, found %s", path,
-                        riommu_json_type_name(b->type));
+        const riommu_json *b = object_at(h, bes, "timing_compare", "backends", i, path,
+                                         sizeof path);
+        if (!b)
+            return false;
         const char *be = str_of(h, b, path, "backend");
         uint64_t n = count_of(h, b, path, "dmas");
         double mr = real_of(h, b, path, "mean_ref_cycles");
@@ -626,11 +634,9 @@ static bool timing_section(hr *h, const riommu_json *tc)
         out(h, "</th></tr>\n");
         for (size_t w = 0; w < worst->n && !h->bad; w++) {
             char wp[96];
-            snprintf(wp, sizeof wp, "%s.worst[%zu]", path, w);
-            const riommu_json *e = worst->kids[w];
-            if (e->type != RIOMMU_JSON_OBJECT)
-                return fail(h, "%s: expected an object, found %s", wp,
-                            riommu_json_type_name(e->type));
+            const riommu_json *e = object_at(h, worst, path, "worst", w, wp, sizeof wp);
+            if (!e)
+                return false;
             const char *prog = str_of(h, e, wp, "program");
             uint64_t dev = count_of(h, e, wp, "device_id");
             const char *acc = str_of(h, e, wp, "access");
