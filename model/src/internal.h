@@ -278,7 +278,6 @@ struct riommu {
     unsigned intr_depth;   /* recursion guard (MSI fault -> record -> MSI) */
 
     /* HPM */
-    uint64_t hpm_cycles_frac;
     uint32_t hpm_events; /* bit e: a counter not inhibited selects event e
                             (hpm_refresh); hpm_count returns at once for the
                             others */
@@ -385,16 +384,21 @@ riommu_mem_status mem_load64_read(riommu *m, uint64_t pa, bool be, riommu_access
  * every PTE of a walk is one, read through the host's mem_page when it
  * gives a pointer (riommu_host_ops), which is the same access as a
  * mem_read that copies the bytes. */
+/* The 8 bytes at host pointer `b`, counted as a read of `kind`. */
+static inline riommu_mem_status mem_load64_at(riommu *m, const uint8_t *b, bool be,
+                                              riommu_access_kind kind, uint64_t *val)
+{
+    m->st.mem_accesses[kind]++;
+    *val = be ? mem_ld_be64(b) : mem_ld_le64(b);
+    return RIOMMU_MEM_OK;
+}
 static inline riommu_mem_status mem_load64(riommu *m, uint64_t pa, bool be,
                                            riommu_access_kind kind, uint64_t *val)
 {
     if (m->host.mem_page && (pa & 0xFFF) <= 0xFF8 && mem_pa_ok(m, pa, 8)) {
         const uint8_t *b = (const uint8_t *)m->host.mem_page(m->host.ctx, pa, kind);
-        if (b) {
-            m->st.mem_accesses[kind]++;
-            *val = be ? mem_ld_be64(b) : mem_ld_le64(b);
-            return RIOMMU_MEM_OK;
-        }
+        if (b)
+            return mem_load64_at(m, b, be, kind, val);
     }
     return mem_load64_read(m, pa, be, kind, val);
 }
@@ -420,10 +424,7 @@ mem_load64_kept(riommu *m, kept_page *k, uint64_t pa, bool be, riommu_access_kin
         k->pa = page;
         k->ptr = b;
     }
-    const uint8_t *b = k->ptr + (pa & 0xFFF);
-    m->st.mem_accesses[kind]++;
-    *val = be ? mem_ld_be64(b) : mem_ld_le64(b);
-    return RIOMMU_MEM_OK;
+    return mem_load64_at(m, k->ptr + (pa & 0xFFF), be, kind, val);
 }
 riommu_mem_status mem_load32(riommu *m, uint64_t pa, bool be,
                              riommu_access_kind kind, uint32_t *val);

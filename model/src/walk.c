@@ -100,6 +100,25 @@ static bool va_in_range(uint64_t va, unsigned va_bits, bool sxl, unsigned stage)
 
 #define MAX_AD_RETRIES 8
 
+/* A walk that ends at a leaf of `size` bytes at `level`: its result, or an
+ * access fault when the translated address is beyond PAS. */
+static inline __attribute__((always_inline)) void
+leaf_result(riommu *m, walk_result *r, uint64_t va, uint64_t pbase, uint64_t size,
+            uint64_t pte, unsigned level, bool global, uint16_t af)
+{
+    r->size = size;
+    r->vbase = va & ~(size - 1);
+    r->pbase = pbase;
+    r->pa = pbase | (va & (size - 1));
+    if (defect(m, RIOMMU_DEFECT_SUPERPAGE_OFFSET) && size > 4096)
+        r->pa = pbase | (va & 0xFFF);
+    r->pte = pte;
+    r->level = level;
+    r->global = global;
+    if (!mem_pa_ok(m, r->pa, 1))
+        r->cause = af;
+}
+
 /* The walk of walk_translate; the caller holds a walker slot, memory
  * accesses and walk-cache lookups are charged at the timing cursor.
  * `stage` and `sv32` are p->stage and p->sxl, passed apart so that
@@ -208,16 +227,8 @@ static inline __attribute__((always_inline)) void walk(riommu *m, const walk_par
                 /* a 4 KiB leaf that grants the access, with A (and D for a
                  * write) set and nothing reserved: one test for what the
                  * leaf checks below would conclude (no fault, no update) */
-                global |= (pte & RIOMMU_PTE_G) != 0;
-                r->size = 4096;
-                r->vbase = va & ~0xFFFull;
-                r->pbase = RIOMMU_FIELD_GET(pte, RIOMMU_PTE_PPN) << 12;
-                r->pa = r->pbase | (va & 0xFFF);
-                r->pte = pte;
-                r->level = 0;
-                r->global = global;
-                if (!mem_pa_ok(m, r->pa, 1))
-                    r->cause = af;
+                leaf_result(m, r, va, RIOMMU_FIELD_GET(pte, RIOMMU_PTE_PPN) << 12, 4096, pte, 0,
+                            global || (pte & RIOMMU_PTE_G), af);
                 return;
             }
             bool v = pte & RIOMMU_PTE_V, rd = pte & RIOMMU_PTE_R;
@@ -330,19 +341,7 @@ static inline __attribute__((always_inline)) void walk(riommu *m, const walk_par
             size = 1ull << (12 + w * (unsigned)i);
             pbase = (ppn << 12) & ~(size - 1);
         }
-        r->size = size;
-        r->vbase = va & ~(size - 1);
-        r->pbase = pbase;
-        r->pa = pbase | (va & (size - 1));
-        if (defect(m, RIOMMU_DEFECT_SUPERPAGE_OFFSET) && size > 4096)
-            r->pa = pbase | (va & 0xFFF);
-        r->pte = pte;
-        r->level = (unsigned)i;
-        r->global = global;
-        if (!mem_pa_ok(m, r->pa, 1)) {
-            r->cause = af;
-            return;
-        }
+        leaf_result(m, r, va, pbase, size, pte, (unsigned)i, global, af);
         return;
     }
 }
